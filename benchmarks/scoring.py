@@ -1,0 +1,167 @@
+"""Scoring speed and memory, ours against the naive baseline, measured in the same run.
+
+    python -m benchmarks.scoring [--model models/] [--data FILE.jsonl] [--requests 2000]
+
+Prints: in-process single-comment latency (p50/p99), batch throughput on one core, latency over
+HTTP with one gunicorn worker, and that worker's resident memory. The baseline is trained here on
+the project's corpus (same rows as the real model's corpus part), so the comparison is in one run
+on one machine. Comments come from the corpus's held-out split unless --data is given."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import joblib
+
+from service.keywords import KeywordMatcher
+from service.model import load_artifact
+from service.scoring import Moderator
+from training.baseline import BASELINE_FILE, fit_baseline
+from training.data import read_corpus, read_paths
+from training.train import TrainingParams, split_examples
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """Return p50 and p99 in milliseconds."""
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2] * 1e3, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3
+
+
+def time_each(function, texts: list[str]) -> list[float]:
+    samples = []
+    for text in texts:
+        started = time.perf_counter()
+        function(text)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def throughput(function, texts: list[str], batch: int = 1000, rounds: int = 3) -> float:
+    """Best of ``rounds`` comments/second for ``function`` over batches of ``batch``."""
+    best = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            function(texts[i:i + batch])
+        best = max(best, len(texts) / (time.perf_counter() - started))
+    return best
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def serve_and_measure(app_spec: str, env: dict, texts: list[str]) -> dict:
+    """Start gunicorn with one worker, time sequential keep-alive requests, read worker RSS."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", app_spec],
+        cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection.request("POST", "/v1/moderate", json.dumps({"text": "warm up"}),
+                                   {"Content-Type": "application/json"})
+                connection.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{app_spec} did not start") from None
+                time.sleep(0.2)
+        samples = []
+        for text in texts:
+            body = json.dumps({"text": text})
+            started = time.perf_counter()
+            connection.request("POST", "/v1/moderate", body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            samples.append(time.perf_counter() - started)
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}")
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        worker = int(children[0]) if children else process.pid
+        p50, p99 = percentiles(samples)
+        return {"p50_ms": p50, "p99_ms": p99, "worker_rss_mb": rss_mb(worker)}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every measurement and print a table of ours against the baseline."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scoring", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=ROOT / "models")
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="comments to score (default: the corpus hold-out)")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--batch-comments", type=int, default=5000)
+    args = parser.parse_args(argv)
+
+    corpus, _ = read_corpus()
+    pool = [e.text for e in (read_paths(args.data)[0] if args.data else corpus)]
+    random.Random(7).shuffle(pool)
+    singles = (pool * (args.requests // max(len(pool), 1) + 1))[: args.requests]
+    batch_texts = (pool * (args.batch_comments // max(len(pool), 1) + 1))[: args.batch_comments]
+
+    bundle = load_artifact(args.model)
+    moderator = Moderator(bundle, KeywordMatcher.from_directory(ROOT / "service" / "keywords"))
+    baseline = fit_baseline(split_examples(corpus, [], TrainingParams()), progress=False)
+
+    results = {}
+    time_each(moderator.score, singles[:200])  # warm caches before measuring
+    results["ours: full verdict (model + keywords)"] = percentiles(time_each(moderator.score, singles))
+    results["ours: classifier only"] = percentiles(time_each(bundle.classifier.predict_proba_one, singles))
+    time_each(baseline.predict_proba_one, singles[:200])
+    results["baseline: 3 pipelines"] = percentiles(time_each(baseline.predict_proba_one, singles))
+
+    ours_batch = throughput(moderator.score_batch, batch_texts)
+    base_batch = throughput(baseline.predict_proba, batch_texts)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        joblib.dump(baseline, Path(scratch) / BASELINE_FILE)
+        http_ours = serve_and_measure("service:create_app()", {"MODERATION_MODEL_DIR": str(args.model)}, singles)
+        http_base = serve_and_measure("benchmarks.baseline_app:create_app()", {"BASELINE_DIR": scratch}, singles)
+
+    print(f"model {bundle.version}; {len(singles)} single comments, {len(batch_texts)} in batches of 1000")
+    print(f"{'in-process single comment':42s} {'p50 ms':>8s} {'p99 ms':>8s}")
+    for name, (p50, p99) in results.items():
+        print(f"{name:42s} {p50:8.3f} {p99:8.3f}")
+    ours_p50 = results["ours: full verdict (model + keywords)"][0]
+    base_p50 = results["baseline: 3 pipelines"][0]
+    print(f"speed-up of the full verdict over the baseline (p50): {base_p50 / ours_p50:.1f}x")
+    print(f"{'batch throughput, one process':42s} ours {ours_batch:8.0f}/s   baseline {base_batch:8.0f}/s")
+    print(f"{'over HTTP, 1 gunicorn worker':42s} {'p50 ms':>8s} {'p99 ms':>8s} {'RSS MB':>8s}")
+    for name, figures in (("ours", http_ours), ("baseline", http_base)):
+        print(f"{name:42s} {figures['p50_ms']:8.3f} {figures['p99_ms']:8.3f} {figures['worker_rss_mb']:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

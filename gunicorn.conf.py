@@ -1,0 +1,29 @@
+"""gunicorn settings; every one says why. Run: gunicorn --config gunicorn.conf.py 'service:create_app()'"""
+
+import os
+
+# PORT is what `make run` and the Dockerfile pass; 8000 is the documented default.
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+
+# Scoring is CPU-bound and a worker holds one model (~100 MB): one worker per core.
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+
+# Sync workers: requests are short CPU work, no long polling.
+worker_class = "sync"
+
+# A batch of 1,000 comments scores in well under a second; 30 s only catches a stuck worker.
+timeout = 30
+graceful_timeout = 30
+
+# Load the app in each worker, not the master: each worker then opens its own database
+# connections and can reload a promoted model on its own without a master restart.
+preload_app = False
+
+# Recycle workers now and then so slow leaks cannot grow; jitter keeps them from restarting together.
+max_requests = 20_000
+max_requests_jitter = 2_000
+
+# Logs to stdout/stderr: the container or the process manager collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")

@@ -1,0 +1,55 @@
+"""Comment moderation for Arabic-language news sites.
+
+Run with ``gunicorn 'service:create_app()'``. Configuration comes from ``MODERATION_*``
+environment variables (docs/configuration.md has the table)."""
+
+from flask import Flask
+
+from service import (
+    admin,
+    api,
+    auth,
+    comments,
+    db,
+    errors,
+    health,
+    moderation,
+    outbox,
+    overrides,
+    reload,
+    review,
+)
+from service.config import DEFAULTS
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, errors, scoring, database, auth, lists, webhooks, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    errors.register_error_handlers(app)
+    moderation.init_app(app)
+    reload.init_app(app)
+    db.init_app(app)
+    auth.init_app(app)
+    overrides.init_app(app)
+    outbox.init_app(app)
+    register_blueprints(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then MODERATION_* environment variables, then the test mapping."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("MODERATION")
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False  # Arabic stays readable in responses and logs.
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the API, the health endpoints, the queue API and the review pages."""
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(review.bp)

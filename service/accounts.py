@@ -1,0 +1,162 @@
+"""Moderator and admin accounts, their API tokens, and the site's API keys. No Flask here.
+
+Passwords are stored as werkzeug's salted scrypt hashes; API tokens as their SHA-256 (a token is
+a 256-bit random string, so a fast hash is enough and a lookup stays one indexed query).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from service.storage import api_tokens, users, utcnow
+
+ROLES = ("moderator", "admin")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
+MIN_PASSWORD_CHARS = 10
+TOKEN_PREFIX = "mod_"
+# Checked when a name is unknown, so a login takes as long for a wrong name as for a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password, only for timing")
+
+
+class AccountError(ValueError):
+    """A name, role or password that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who moderates."""
+
+    id: int
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _user(row) -> User:
+    return User(row.id, row.name, row.role)
+
+
+def check_new_account(name: str, role: str, password: str) -> None:
+    """Raise AccountError unless ``name``, ``role`` and ``password`` are acceptable."""
+    if not NAME_PATTERN.match(name or ""):
+        raise AccountError("a user name is 1-100 characters of letters, digits and . _ @ -")
+    if role not in ROLES:
+        raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+    if len(password or "") < MIN_PASSWORD_CHARS:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+
+
+def create_user(connection: Connection, name: str, role: str, password: str) -> User:
+    """Store a new account.
+
+    :raise AccountError: on a bad name, role or password, or a name already taken.
+    """
+    check_new_account(name, role, password)
+    try:
+        with connection.begin_nested():
+            user_id = connection.execute(insert(users).values(
+                name=name, role=role, password_hash=generate_password_hash(password), active=True,
+                created_at=utcnow()).returning(users.c.id)).scalar_one()
+    except IntegrityError:
+        raise AccountError(f"the user {name!r} exists already") from None
+    return User(user_id, name, role)
+
+
+def set_password(connection: Connection, name: str, password: str) -> None:
+    """Replace a user's password.
+
+    :raise AccountError: on a short password or an unknown user.
+    """
+    if len(password or "") < MIN_PASSWORD_CHARS:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    result = connection.execute(update(users).where(users.c.name == name)
+                                .values(password_hash=generate_password_hash(password)))
+    if result.rowcount != 1:
+        raise AccountError(f"no user {name!r}")
+
+
+def find_user(connection: Connection, name: str) -> User | None:
+    """Return the active user called ``name``, or None."""
+    row = connection.execute(select(users).where(users.c.name == name, users.c.active)).first()
+    return None if row is None else _user(row)
+
+
+def get_user(connection: Connection, user_id: int) -> User | None:
+    """Return the active user with ``user_id``, or None."""
+    row = connection.execute(select(users).where(users.c.id == user_id, users.c.active)).first()
+    return None if row is None else _user(row)
+
+
+def list_users(connection: Connection) -> list[User]:
+    """Return every active user, by name."""
+    rows = connection.execute(select(users).where(users.c.active).order_by(users.c.name))
+    return [_user(row) for row in rows]
+
+
+def authenticate(connection: Connection, name: str, password: str) -> User | None:
+    """Return the user if ``password`` is theirs, else None."""
+    row = connection.execute(select(users).where(users.c.name == name, users.c.active)).first()
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return _user(row) if check_password_hash(row.password_hash, password or "") else None
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of an API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(connection: Connection, name: str) -> str:
+    """Create an API token for the user ``name`` and return it (shown once, stored hashed).
+
+    :raise AccountError: when there is no such user.
+    """
+    user = find_user(connection, name)
+    if user is None:
+        raise AccountError(f"no user {name!r}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    connection.execute(insert(api_tokens).values(user_id=user.id, token_hash=hash_token(token),
+                                                 created_at=utcnow()))
+    return token
+
+
+def user_for_token(connection: Connection, token: str) -> User | None:
+    """Return the active user an API token belongs to, or None."""
+    row = connection.execute(
+        select(users).join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_hash == hash_token(token), users.c.active)).first()
+    return None if row is None else _user(row)
+
+
+def parse_api_keys(value: object) -> tuple[str, ...]:
+    """Return the site keys configured as a JSON list or a comma-separated string."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: Iterable[object] = value.split(",")
+    elif isinstance(value, list | tuple):
+        items = value
+    else:  # a bare number parsed from the environment
+        items = [value]
+    return tuple(k for k in (str(item).strip() for item in items) if k)
+
+
+def is_site_key(keys: Iterable[str], presented: str) -> bool:
+    """Return True if ``presented`` is one of the site's keys (constant-time comparison)."""
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(key.encode(), presented.encode())
+    return found

@@ -1,0 +1,50 @@
+"""The JSON scoring API for the site's backend."""
+
+from flask import Blueprint, current_app, jsonify, request
+
+from service.errors import APIError
+from service.moderation import get_moderator
+from service.validation import parse_moderate, parse_moderate_batch
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+
+
+def json_body():
+    """Return the request's parsed JSON body, or raise 415/400 with a clear message."""
+    if not request.is_json:
+        raise APIError(415, "send the body as JSON with 'Content-Type: application/json'")
+    payload = request.get_json(silent=True)
+    if payload is None and request.get_data(cache=True).strip() != b"null":
+        raise APIError(400, "the body is not valid JSON (UTF-8)")
+    return payload
+
+
+@bp.post("/moderate")
+def moderate():
+    """Score one comment and answer approve, review or reject with the reasons."""
+    text = parse_moderate(json_body(), current_app.config["MAX_TEXT_CHARS"])
+    return jsonify(get_moderator().score(text).to_dict())
+
+
+@bp.post("/moderate/batch")
+def moderate_batch():
+    """Score up to MAX_BATCH comments; results come back in the order sent."""
+    config = current_app.config
+    texts = parse_moderate_batch(json_body(), config["MAX_TEXT_CHARS"], config["MAX_BATCH"])
+    return jsonify({"results": [d.to_dict() for d in get_moderator().score_batch(texts)]})
+
+
+@bp.get("/model")
+def model_info():
+    """Describe the model in service: version, metrics, thresholds in force."""
+    moderator = get_moderator()
+    metadata = moderator.bundle.metadata
+    return jsonify({
+        "model_version": metadata["model_version"],
+        "created_at": metadata["created_at"],
+        "sklearn_version": metadata["sklearn_version"],
+        "data_sources": metadata.get("data_sources", []),
+        "metrics": metadata.get("metrics", {}),
+        "thresholds": moderator.policy.to_dict(),
+        "stored_thresholds": metadata["thresholds"],
+    })

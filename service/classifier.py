@@ -1,0 +1,101 @@
+"""The per-rule comment classifier: char n-gram TF-IDF over normalized text, one linear model per
+rule, each with a Platt calibration so scores read as probabilities.
+
+Fitting uses scikit-learn (see training/train.py); scoring one comment bypasses scikit-learn's
+per-call validation, which costs more than the arithmetic for a single short text. Both paths
+compute the same numbers (tests/unit/test_classifier.py holds them to that)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from service.text.arabic import normalize_for_model
+
+CHAR_NGRAM_SIZES = (2, 3, 4, 5)
+
+
+def extract_features(text: str) -> list[str]:
+    """Return the features of a raw comment: word-bounded char n-grams and whole words."""
+    words = normalize_for_model(text).split()
+    features = ["w:" + word for word in words]
+    for word in words:
+        padded = f" {word} "
+        length = len(padded)
+        for size in CHAR_NGRAM_SIZES:
+            if size > length:
+                break
+            features.extend(padded[i : i + size] for i in range(length - size + 1))
+    return features
+
+
+class CommentClassifier:
+    """Scores comments for every rule at once: one vectorizer, one weight matrix."""
+
+    def __init__(
+        self,
+        vectorizer: TfidfVectorizer,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        calibration: np.ndarray,
+        rules: Sequence[str],
+    ):
+        self.vectorizer = vectorizer
+        self.coef = np.ascontiguousarray(coef, dtype=np.float64)  # (n_features, n_rules)
+        self.intercept = np.asarray(intercept, dtype=np.float64)  # (n_rules,)
+        self.calibration = np.asarray(calibration, dtype=np.float64)  # (n_rules, 2): slope, bias
+        self.rules = tuple(rules)
+        self._init_fast_path()
+
+    def _init_fast_path(self) -> None:
+        self._vocabulary = self.vectorizer.vocabulary_
+        self._idf = self.vectorizer.idf_.astype(np.float64)
+        self._sublinear = bool(self.vectorizer.sublinear_tf)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        for name in ("_vocabulary", "_idf", "_sublinear"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._init_fast_path()
+
+    @property
+    def n_features(self) -> int:
+        return self.coef.shape[0]
+
+    def _calibrate(self, margins: np.ndarray) -> np.ndarray:
+        slope, bias = self.calibration[:, 0], self.calibration[:, 1]
+        return 1.0 / (1.0 + np.exp(-(margins * slope + bias)))
+
+    def margins(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the uncalibrated linear scores, shape (len(texts), n_rules)."""
+        matrix = self.vectorizer.transform(texts)
+        return np.asarray(matrix @ self.coef) + self.intercept
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Return calibrated probabilities, shape (len(texts), n_rules)."""
+        if len(texts) == 0:
+            return np.zeros((0, len(self.rules)))
+        return self._calibrate(self.margins(texts))
+
+    def predict_proba_one(self, text: str) -> np.ndarray:
+        """Return calibrated probabilities for one comment, shape (n_rules,)."""
+        vocabulary = self._vocabulary
+        counts = Counter(f for f in extract_features(text) if f in vocabulary)
+        if not counts:
+            return self._calibrate(self.intercept)
+        indices = np.fromiter((vocabulary[f] for f in counts), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self._sublinear:
+            tf = np.log(tf) + 1.0
+        weights = tf * self._idf[indices]
+        norm = math.sqrt(float(weights @ weights))
+        margins = (weights / norm) @ self.coef[indices] + self.intercept
+        return self._calibrate(margins)

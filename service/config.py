@@ -1,0 +1,43 @@
+"""Configuration defaults. Every setting can be overridden by an environment variable with the
+``MODERATION_`` prefix (``MODERATION_MAX_TEXT_CHARS=8000``); values are parsed as JSON when they
+can be, so numbers and objects work. The table of settings is in docs/configuration.md."""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, object] = {
+    # The model directory, or a registry folder holding a `current` pointer.
+    "MODEL_DIR": str(PROJECT_ROOT / "models"),
+    # How often (seconds) each process checks the registry's `current` pointer; 0 turns it off.
+    "MODEL_RELOAD_SECONDS": 2.0,
+    "KEYWORD_DIR": str(Path(__file__).resolve().parent / "keywords"),
+    # Per-rule overrides of the thresholds stored with the model, e.g.
+    # {"insult": {"review": 0.4, "reject": 0.95}}.
+    "THRESHOLDS": {},
+    "MAX_TEXT_CHARS": 5000,
+    "MAX_BATCH": 1000,
+    # Flask refuses larger bodies with 413 before any parsing happens.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    # Moderation queue (docs/queue.md). Unset DATABASE_URL means a SQLite file in the instance
+    # folder; unset SECRET_KEY means one generated once into instance/secret_key.
+    "DATABASE_URL": None,
+    "SQLITE_BUSY_TIMEOUT_MS": 15_000,
+    "SQLITE_SYNCHRONOUS": "FULL",
+    "SECRET_KEY": None,
+    "API_KEYS": [],
+    "WEBHOOK_URL": None,
+    "WEBHOOK_SECRET": None,
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_BACKOFF_SECONDS": 2,
+    "WEBHOOK_BACKOFF_MAX_SECONDS": 600,
+    "OUTBOX_WORKER": True,
+    "OUTBOX_POLL_SECONDS": 1.0,
+    "OUTBOX_LEASE_SECONDS": 60,
+    "LISTS_REFRESH_SECONDS": 2.0,
+    "QUEUE_PAGE_SIZE": 50,
+    "MAX_BULK": 500,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_LIFETIME_HOURS": 12,
+}

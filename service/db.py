@@ -1,0 +1,203 @@
+"""The database: one SQLAlchemy engine (two for SQLite) per app, transactions as context managers.
+
+SQLite is the embedded default and runs in WAL mode so that readers never wait for the writer.
+Write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
+writes can fail at once with "database is locked" when another process committed in between,
+whereas an immediate one waits (``busy_timeout``) for its turn. Read-only work uses a second
+engine whose transactions stay deferred, so page views never queue behind writers.
+
+PostgreSQL (``MODERATION_DATABASE_URL=postgresql+psycopg://...``) uses one pooled engine for both.
+Code here and in the storage modules is plain SQLAlchemy Core: no Flask outside ``init_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+EXTENSION_KEY = "moderation_db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Every Database ever built, so that a forked child (gunicorn with preload) drops the parent's
+# pooled connections instead of sharing their sockets and file handles.
+_LIVE: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for database in list(_LIVE):
+        database.forget_connections()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Database:
+    """Engines for one database URL and the two kinds of transaction the service needs."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 15_000, synchronous: str = "FULL"):
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.in_memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
+        # One in-memory connection is the whole database, so it is shared and used by one
+        # thread at a time.
+        self._memory_lock = threading.RLock() if self.in_memory else None
+        if self.is_sqlite:
+            self.writer = self._sqlite_engine("BEGIN IMMEDIATE", busy_timeout_ms, synchronous)
+            self.reader = self.writer if self.in_memory else self._sqlite_engine(
+                "BEGIN", busy_timeout_ms, synchronous)
+        else:
+            self.writer = self.reader = create_engine(self.url, pool_pre_ping=True)
+        _LIVE.add(self)
+
+    def _sqlite_engine(self, begin: str, busy_timeout_ms: int, synchronous: str) -> Engine:
+        if self.in_memory:
+            engine = create_engine(self.url, poolclass=StaticPool,
+                                   connect_args={"check_same_thread": False})
+        else:
+            engine = create_engine(self.url, connect_args={"timeout": busy_timeout_ms / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection, _record):
+            # Let SQLAlchemy's "begin" event below decide how transactions start.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            if not self.in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                # FULL: a comment answered with 2xx survives a power cut, not only a crash.
+                cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql(begin)
+
+        return engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Yield a connection in a write transaction; commit on success, roll back on error."""
+        with self._exclusive(), self.writer.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Yield a connection in a read-only transaction (one consistent snapshot)."""
+        with self._exclusive(), self.reader.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        if self._memory_lock is None:
+            yield
+            return
+        with self._memory_lock:
+            yield
+
+    def forget_connections(self) -> None:
+        """Drop pooled connections without closing them (they belong to the parent process)."""
+        for engine in {self.writer, self.reader}:
+            engine.dispose(close=False)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        for engine in {self.writer, self.reader}:
+            engine.dispose()
+
+    def create_schema(self) -> None:
+        """Create the tables directly, without migrations: for throwaway in-memory databases."""
+        from service.storage import metadata
+
+        with self.transaction() as connection:
+            metadata.create_all(connection)
+
+
+def default_database_url(instance_path: str) -> str:
+    """Return the embedded default: a SQLite file in the app's instance folder."""
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'moderation.db'}"
+
+
+def alembic_config(url: str):
+    """Return an Alembic Config that migrates the database at ``url``."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser interpolation would mangle a '%' in a password.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations to the database at ``url`` up to ``revision``."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    """Return the migration revision the database at ``url`` is at (None if never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def init_app(app) -> None:
+    """Open the configured database; tests without a DATABASE_URL get a private in-memory one."""
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        url = "sqlite://" if app.testing else default_database_url(app.instance_path)
+        app.config["DATABASE_URL"] = url
+    database = Database(url, busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]),
+                        synchronous=str(app.config["SQLITE_SYNCHRONOUS"]))
+    if database.in_memory:
+        database.create_schema()
+    app.extensions[EXTENSION_KEY] = database
+    app.cli.add_command(db_cli)
+
+
+def get_db_of(app) -> Database:
+    """Return ``app``'s Database (outside a request or app context)."""
+    return app.extensions[EXTENSION_KEY]
+
+
+def get_db() -> Database:
+    """Return the running app's Database."""
+    from flask import current_app
+
+    return current_app.extensions[EXTENSION_KEY]
+
+
+db_cli = AppGroup("db", help="Manage the database schema.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target migration.")
+def upgrade_command(revision: str) -> None:
+    """Apply the schema migrations to MODERATION_DATABASE_URL (or the SQLite default)."""
+    url = str(get_db().url.render_as_string(hide_password=False))
+    upgrade(url, revision)
+    click.echo(f"database at revision {current_revision(url)}")
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Print the migration revision the database is at."""
+    click.echo(current_revision(get_db().url.render_as_string(hide_password=False)) or "none")

@@ -1,0 +1,60 @@
+"""One JSON error envelope for the API: ``{"code", "message", "description"}``, plus ``"errors"``
+for validation problems. Browsers asking for HTML get a small HTML page instead."""
+
+from flask import Flask, current_app, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+
+
+class APIError(Exception):
+    """A domain error that becomes a JSON error response."""
+
+    def __init__(self, code: int, description: str, errors: list | None = None):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.errors = errors
+
+
+_HTML_ERROR = """<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8">
+<title>{{ code }} {{ name }}</title><h1>{{ code }} {{ name }}</h1><p>{{ description }}</p></html>"""
+
+
+def _wants_json() -> bool:
+    if request.path.startswith(("/v1/", "/healthz", "/readyz", "/openapi")):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json"
+
+
+def _respond(code: int, name: str, description: str, errors: list | None = None):
+    if not _wants_json():
+        return render_template_string(_HTML_ERROR, code=code, name=name, description=description), code
+    body = {"code": code, "message": name, "description": description}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), code
+
+
+def _handle_api_error(error: APIError):
+    name = HTTP_STATUS_CODES.get(error.code, "Error")
+    return _respond(error.code, name, error.description, error.errors)
+
+
+def _handle_http_exception(error: HTTPException):
+    return _respond(error.code or 500, error.name, error.description or "")
+
+
+def _handle_unexpected(error: Exception):
+    # Never leak a traceback: log it, answer with the generic 500.
+    current_app.logger.exception("unhandled error", exc_info=error)
+    generic = InternalServerError()
+    return _respond(500, generic.name, generic.description)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Send every error through the one envelope."""
+    app.register_error_handler(APIError, _handle_api_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    if not app.debug:
+        app.register_error_handler(Exception, _handle_unexpected)

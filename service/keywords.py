@@ -1,0 +1,512 @@
+"""Keyword lists as data, and the matcher that finds their terms in comments, explained.
+
+Each rule has a list, ``keywords/<rule>.tsv``: ``level<TAB>term<TAB>note`` lines, where level is
+``block`` (reject) or ``suspect`` (hold for review). ``keywords/allow.txt`` lists innocent words
+that look like a listed term once clitics are stripped. Terms are normalized at load time with the
+same ``normalize_for_matching`` as comments.
+
+Matching is by whole token, with the clitics of Arabic and Darija around a stem:
+
+- Arabic script: prefixes و ف ب ك ل ال لل د and their combinations (وال، بال، فال، ولل، وب...),
+  and vocative يا attached (ياحمار); pronoun suffixes ه ها هم هن هما كم كن ك ي نا ني و (a stem
+  ending in ت before a suffix is also tried with the teh marbuta it was: قحبتك -> قحبه). Clitics
+  are stripped only while a stem of 2+ letters remains, and a leading definite article on a term
+  is dropped at load time so "الروافض" and "روافض" are one term. Letters doubled by elongation
+  ("حماار") meet the term written once.
+- Latin script: a term matches when ``fold_leet`` of the token and the term agree, or, for Arabizi
+  terms, when ``fold_arabizi`` agrees (only for skeletons of 3+ characters, shorter ones collide
+  with innocent words). Darija prefixes l, el, al, w, b, f, d, ya (and w/b/f/d + article) are
+  stripped when 3+ characters remain, and a French plural "s" when 4+ remain.
+- Phrases match across consecutive tokens: prefixes on the first token, suffixes on the last, and
+  the article (ال، لل، ل / l, el, al) may be present or not on the others ("ولد لحرام" for
+  "ولد الحرام"). A phrase also matches written as one word ("n3aldin", or spaced-out letters,
+  which the normalizer joins).
+
+A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
+``fold_leet`` only, because French words run through the Arabizi skeleton meet innocent ones
+(chienne and chine are both "cin").
+
+A token on the allow list, whole or once a prefix is stripped (بالزكاه -> زكاه), never matches.
+Results are cached per distinct token, so ``find`` costs about a dict lookup per word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from service.rules import RULES
+from service.text.arabic import (
+    MappedText,
+    collapse_doubles,
+    fold_arabizi,
+    fold_leet,
+    normalize_for_matching,
+    normalize_with_offsets,
+)
+
+LEVELS: tuple[str, ...] = ("block", "suspect")  # block = reject, suspect = hold for review
+DEFAULT_KEYWORD_DIR = Path(__file__).parent / "keywords"
+ALLOW_FILE = "allow.txt"
+
+_LEVEL_RANK = {"block": 2, "suspect": 1}
+_LEET_ONLY_LANGUAGES = frozenset({"fr", "en"})
+
+# --- Clitics, as data ----------------------------------------------------------------------------
+
+ARABIC_PREFIXES: tuple[str, ...] = (
+    "و", "ف", "ب", "ك", "ل", "د",                # and, so, with, like, for, Darija "of"
+    "ال", "لل",                                   # the, for the
+    "وال", "فال", "بال", "كال", "دال",           # and/so/with/like/of + the
+    "ولل", "فلل",                                 # and/so + for the
+    "وب", "فب", "ول", "فل", "وك", "فك", "ود",    # and/so + preposition
+    "وبال", "فبال", "ودال",                       # and/so + preposition + the
+    "يا", "ويا", "يال",                           # vocative: ياحمار، وياحمار، يالحمار (Darija)
+)
+ARABIC_SUFFIXES: tuple[str, ...] = (
+    "ه", "ها", "هم", "هن", "هما", "هوم",  # his, her, their (هوم Darija)
+    "ك", "كم", "كن", "كما", "كوم",        # your (كوم Darija)
+    "ي", "ني", "نا",                       # my, me, our/us
+    "و",                                   # Darija "his"
+    "مك",                                  # Darija "your mother's", written on: دينمك، كسمك
+)
+ARABIC_ARTICLES: tuple[str, ...] = ("ال", "لل", "ل")
+LATIN_PREFIXES: tuple[str, ...] = (
+    "l", "el", "al", "w", "b", "f", "d", "ya",
+    "wl", "wel", "wal", "bl", "bel", "fl", "fel", "dl", "del", "yal",
+)
+LATIN_ARTICLES: tuple[str, ...] = ("l", "el", "al")
+# Darija pronoun suffixes in Latin letters, stripped from the last word of a phrase only
+# ("n3al dinmok", "yl3n dinek"): alone, words ending so are too often innocent.
+LATIN_SUFFIXES: tuple[str, ...] = ("mok", "mk", "ek", "ak", "k", "ha", "hom", "kom", "i", "o", "ou")
+
+_MIN_STEM = 2            # Arabic: strip clitics only while this many letters remain
+_MIN_LATIN_REST = 3      # Latin: strip a prefix only while this many characters remain
+_MIN_LATIN_PLURAL = 4    # Latin: strip a plural "s" only while this many characters remain
+_MIN_ARABIZI_SKELETON = 3
+_MIN_JOINED_PHRASE = 4   # a phrase is also matched written as one word of this many letters
+
+_ARABIC = (  # the letters a normalized Arabic-script token is made of (not tatweel, marks, digits)
+    "\u0621-\u063a"  # ARABIC LETTER HAMZA .. ARABIC LETTER GHAIN
+    "\u0641-\u064a"  # ARABIC LETTER FEH .. ARABIC LETTER YEH
+    "\u066e-\u06d3"  # ARABIC LETTER DOTLESS BEH .. ARABIC LETTER YEH BARREE WITH HAMZA ABOVE
+    "\u06d5"          # ARABIC LETTER AE
+    "\u06ee\u06ef"    # ARABIC LETTER DAL WITH INVERTED V, ARABIC LETTER REH WITH INVERTED V
+    "\u06fa-\u06fc"  # ARABIC LETTER SHEEN WITH DOT BELOW .. ARABIC LETTER GHAIN WITH DOT BELOW
+    "\u06ff"          # ARABIC LETTER HEH WITH INVERTED V
+    "\u0750-\u077f"  # Arabic Supplement letters
+    "\u08a0-\u08c9"  # Arabic Extended-A letters
+)
+# Arabic, Arabic Supplement and Arabic Extended-A blocks: never part of a Latin token.
+_NOT_LATIN = r"\W_\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
+_TOKEN_RE = re.compile(  # an Arabic-script word, or a Latin one with leetspeak signs inside
+    rf"[{_ARABIC}]+"
+    rf"|[@$\u20ac]?[^{_NOT_LATIN}]+(?:[@$\u20ac!]+[^{_NOT_LATIN}]+)*"  # EURO SIGN reads "e"
+)
+_ARABIC_RE = re.compile(f"[{_ARABIC}]")
+_HAS_LETTER_RE = re.compile(r"[^\W\d_]")
+_NOTE_LANGUAGE_RE = re.compile(r"^\s*([a-z]+)")
+
+
+# --- Entries and matches -------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class KeywordEntry:
+    """One listed term: the rule it breaks, its level, and a note for moderators."""
+
+    rule: str
+    level: str
+    term: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A listed term found in a comment; start and end are offsets into the original text."""
+
+    rule: str
+    level: str
+    term: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "level": self.level, "term": self.term,
+                "start": self.start, "end": self.end}
+
+
+class KeywordListError(ValueError):
+    """A keyword file is malformed; the message names the file, the line and what is wrong."""
+
+
+# --- Tokens and their keys -----------------------------------------------------------------------
+
+class _Token(NamedTuple):
+    text: str
+    arabic: bool
+
+
+def _token(word: str) -> _Token:
+    return _Token(word, _ARABIC_RE.match(word) is not None)
+
+
+def tokenize(normalized: str) -> list[str]:
+    """Split normalized text into Arabic-script and Latin-script words."""
+    return _TOKEN_RE.findall(normalized)
+
+
+def _strip_prefixes(token: str, prefixes: Iterable[str], min_rest: int) -> list[str]:
+    """Return the token and every form of it with one listed prefix removed."""
+    return [token] + [token[len(p):] for p in prefixes
+                      if token.startswith(p) and len(token) - len(p) >= min_rest]
+
+
+def _strip_arabic_suffixes(stem: str) -> list[str]:
+    """Return the stem and every form of it with one pronoun suffix removed (ت -> ة restored)."""
+    forms = [stem]
+    for suffix in ARABIC_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
+            bare = stem[: -len(suffix)]
+            forms.append(bare)
+            if bare.endswith("ت"):  # قحبتك: the teh marbuta of قحبة is written ت before a suffix
+                forms.append(bare[:-1] + "ه")
+    return forms
+
+
+def _strip_latin_suffixes(word: str) -> list[str]:
+    return [word] + [word[: -len(s)] for s in LATIN_SUFFIXES
+                     if word.endswith(s) and len(word) - len(s) >= _MIN_STEM]
+
+
+def _arabic_key(word: str) -> str:
+    return "a:" + collapse_doubles(word)
+
+
+def _latin_keys(word: str, arabizi: bool = True) -> list[str]:
+    keys = ["l:" + fold_leet(word)]
+    if arabizi:
+        keys.append("z:" + fold_arabizi(word))
+    return keys
+
+
+def _latin_plurals(words: list[str]) -> list[str]:
+    return words + [w[:-1] for w in words if w.endswith("s") and len(w) > _MIN_LATIN_PLURAL]
+
+
+def _head_keys(token: _Token) -> set[str]:
+    """Keys of a token standing first in a phrase: prefixes may be attached."""
+    if token.arabic:
+        return {_arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_PREFIXES, _MIN_STEM)}
+    forms = _latin_plurals(_strip_prefixes(token.text, LATIN_PREFIXES, _MIN_LATIN_REST))
+    return {key for form in forms for key in _latin_keys(form)}
+
+
+def _inner_keys(token: _Token) -> set[str]:
+    """Keys of a token inside a phrase: the article may be present or not."""
+    if token.arabic:
+        return {_arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_ARTICLES, 3)}
+    forms = _latin_plurals(_strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST))
+    return {key for form in forms for key in _latin_keys(form)}
+
+
+def _tail_keys(token: _Token) -> set[str]:
+    """Keys of a token ending a phrase: the article may be present, suffixes attached."""
+    if not token.arabic:
+        forms = _strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST)
+        forms = [stem for form in forms for stem in _strip_latin_suffixes(form)]
+        return {key for form in _latin_plurals(forms) for key in _latin_keys(form)}
+    return {_arabic_key(stem) for form in _strip_prefixes(token.text, ARABIC_ARTICLES, 3)
+            for stem in _strip_arabic_suffixes(form)}
+
+
+def _single_keys(token: _Token) -> set[str]:
+    """Keys of a token matched alone: prefixes and suffixes may be attached."""
+    if not token.arabic:
+        return _head_keys(token)
+    return {_arabic_key(stem)
+            for form in _strip_prefixes(token.text, ARABIC_PREFIXES, _MIN_STEM)
+            for stem in _strip_arabic_suffixes(form)}
+
+
+def _is_allowed(token: _Token, allow: frozenset[str]) -> bool:
+    """Return whether the token, whole or without a prefix, is an allowed word."""
+    if token.arabic:
+        forms = _strip_prefixes(token.text, ARABIC_PREFIXES, _MIN_STEM)
+        return any(form in allow for form in forms)
+    forms = _strip_prefixes(token.text, LATIN_PREFIXES, _MIN_LATIN_REST)
+    return any("l:" + fold_leet(form) in allow for form in forms)
+
+
+# --- Terms ---------------------------------------------------------------------------------------
+
+def _is_leet_only(entry: KeywordEntry) -> bool:
+    language = _NOTE_LANGUAGE_RE.match(entry.note.lower())
+    return bool(language) and language.group(1) in _LEET_ONLY_LANGUAGES
+
+
+@lru_cache(maxsize=16_384)
+def _term_tokens(term: str) -> tuple[_Token, ...]:
+    return tuple(map(_token, tokenize(normalize_for_matching(term))))
+
+
+def _strip_term_article(word: str) -> str:
+    """Drop a leading definite article from an Arabic term word (الروافض -> روافض)."""
+    return word[2:] if word.startswith("ال") and len(word) >= 5 else word
+
+
+def _term_word_keys(token: _Token, arabizi: bool, single: bool = False,
+                    inner: bool = False) -> set[str]:
+    """Keys a term's word is indexed under (``inner``: a phrase word after the first one)."""
+    if token.arabic:
+        return {_arabic_key(_strip_term_article(token.text))}
+    forms = _strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST) if inner else [token.text]
+    keys = {"l:" + fold_leet(form) for form in forms}
+    for form in forms if arabizi else ():
+        skeleton = fold_arabizi(form)
+        if not single or len(skeleton) >= _MIN_ARABIZI_SKELETON:
+            keys.add("z:" + skeleton)
+    return keys
+
+
+def term_key(term: str) -> str:
+    """Return the normalized form two terms of one rule must not share."""
+    return " ".join(_strip_term_article(t.text) if t.arabic else t.text for t in _term_tokens(term))
+
+
+def entry_problem(entry: KeywordEntry) -> str | None:
+    """Return what is wrong with an entry (for an error message), or None if it is valid."""
+    if entry.rule not in RULES:
+        return f"unknown rule {entry.rule!r} (expected one of {', '.join(RULES)})"
+    if entry.level not in LEVELS:
+        return f"unknown level {entry.level!r} (expected {' or '.join(LEVELS)})"
+    tokens = _term_tokens(entry.term)
+    if not tokens or not any(_HAS_LETTER_RE.search(t.text) for t in tokens):
+        return f"term {entry.term!r} has no letters once normalized"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    entry: KeywordEntry
+    rest: tuple[frozenset[str], ...]  # keys accepted for each word after the first
+
+
+@dataclass(frozen=True, slots=True)
+class _TokenInfo:
+    """What a distinct word can do: match alone, start phrases, continue or end one."""
+
+    singles: tuple[KeywordEntry, ...]
+    heads: dict[str, tuple[_Phrase, ...]]  # phrases starting here, by a key their 2nd word takes
+    inner: frozenset[str]
+    tail: frozenset[str]
+
+
+_NOTHING = _TokenInfo((), {}, frozenset(), frozenset())
+
+
+# --- The matcher ---------------------------------------------------------------------------------
+
+class KeywordMatcher:
+    """Finds listed terms in comments; built once from entries, then read-only (but for a cache)."""
+
+    CACHE_SIZE = 50_000
+
+    def __init__(self, entries: Iterable[KeywordEntry], allow: Iterable[str] = ()):
+        self.entries: tuple[KeywordEntry, ...] = tuple(entries)
+        self._singles: dict[str, list[KeywordEntry]] = {}
+        self._heads: dict[str, list[_Phrase]] = {}
+        self._allow = frozenset(_allow_keys(allow))
+        self._cache: dict[str, _TokenInfo] = {}
+        for number, entry in enumerate(self.entries, 1):
+            problem = entry_problem(entry)
+            if problem:
+                raise ValueError(f"keyword entry {number} ({entry.rule}/{entry.term!r}): {problem}")
+            self._index(entry)
+
+    @classmethod
+    def from_directory(cls, directory: Path | str) -> KeywordMatcher:
+        """Build a matcher from the rule lists and allow list in ``directory``."""
+        entries, allow = load_keyword_entries(directory)
+        return cls(entries, allow)
+
+    def _index(self, entry: KeywordEntry) -> None:
+        arabizi = not _is_leet_only(entry)
+        tokens = _term_tokens(entry.term)
+        if len(tokens) == 1:
+            for key in _term_word_keys(tokens[0], arabizi, single=True):
+                self._singles.setdefault(key, []).append(entry)
+            if len(tokens[0].text) == 2:  # "ز ب": too few letters for the normalizer to join
+                first, second = (_Token(c, tokens[0].arabic) for c in tokens[0].text)
+                rest = (frozenset(_term_word_keys(second, False)),)
+                for key in _term_word_keys(first, False):
+                    self._heads.setdefault(key, []).append(_Phrase(entry, rest))
+            return
+        rest = tuple(frozenset(_term_word_keys(t, arabizi, inner=True)) for t in tokens[1:])
+        for key in _term_word_keys(tokens[0], arabizi):
+            self._heads.setdefault(key, []).append(_Phrase(entry, rest))
+        joined = "".join(t.text for t in tokens)
+        if len(joined) >= _MIN_JOINED_PHRASE and len({t.arabic for t in tokens}) == 1:
+            word = _Token(joined, tokens[0].arabic)
+            for key in _term_word_keys(word, arabizi, single=True):
+                self._singles.setdefault(key, []).append(entry)
+
+    def _info(self, word: str) -> _TokenInfo:
+        info = self._describe(_token(word))
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[word] = info
+        return info
+
+    def _describe(self, token: _Token) -> _TokenInfo:
+        if _is_allowed(token, self._allow):  # (number tokens are kept: "74" is leet for "ta")
+            return _NOTHING
+        singles = {id(e): e for k in _single_keys(token) for e in self._singles.get(k, ())}
+        heads: dict[str, dict[int, _Phrase]] = {}
+        for phrase in (p for k in _head_keys(token) for p in self._heads.get(k, ())):
+            for key in phrase.rest[0]:
+                heads.setdefault(key, {})[id(phrase)] = phrase
+        return _TokenInfo(tuple(singles.values()), {k: tuple(p.values()) for k, p in heads.items()},
+                          frozenset(_inner_keys(token)), frozenset(_tail_keys(token)))
+
+    def _phrase_end(self, phrase: _Phrase, infos: list[_TokenInfo], first: int) -> int | None:
+        """Return the index of the phrase's last token if it matches from ``first``, else None."""
+        last = first + len(phrase.rest)
+        if last >= len(infos):
+            return None
+        for offset, accepted in enumerate(phrase.rest, 1):
+            info = infos[first + offset]
+            keys = info.tail if first + offset == last else info.inner
+            if keys.isdisjoint(accepted):
+                return None
+        return last
+
+    def find(self, text: str) -> list[Match]:
+        """Return the listed terms in ``text``, sorted by start, one per (rule, start, end)."""
+        normalized = normalize_for_matching(text)
+        cached = self._cache.get
+        infos = [cached(word) or self._info(word) for word in tokenize(normalized)]
+        found: list[tuple[int, int, KeywordEntry]] = []
+        for i, info in enumerate(infos):
+            if info.singles:
+                found += [(i, i, entry) for entry in info.singles]
+            if info.heads and i + 1 < len(infos):
+                candidates = {id(p): p for key in infos[i + 1].tail for p in info.heads.get(key, ())}
+                for phrase in candidates.values():
+                    last = self._phrase_end(phrase, infos, i)
+                    if last is not None:
+                        found.append((i, last, phrase.entry))
+        if not found:
+            return []
+        spans = [m.span() for m in _TOKEN_RE.finditer(normalized)]
+        return _explain(found, spans, normalize_with_offsets(text))
+
+
+def _explain(found: list[tuple[int, int, KeywordEntry]], spans: list[tuple[int, int]],
+             mapped: MappedText) -> list[Match]:
+    """Turn token-level hits into matches over the original text: best level per span, no match
+    inside a longer one of the same rule at the same or a higher level."""
+    best: dict[tuple[str, int, int], Match] = {}
+    for first, last, entry in found:
+        start, end = mapped.span(spans[first][0], spans[last][1])
+        key = (entry.rule, start, end)
+        if key not in best or _LEVEL_RANK[entry.level] > _LEVEL_RANK[best[key].level]:
+            best[key] = Match(entry.rule, entry.level, entry.term, start, end)
+    by_rule: dict[str, list[Match]] = {}
+    for match in best.values():
+        by_rule.setdefault(match.rule, []).append(match)
+    kept = [m for group in by_rule.values() for m in group
+            if not any(_covers(other, m) for other in group)]
+    return sorted(kept, key=lambda m: (m.start, m.end, m.rule))
+
+
+def _covers(outer: Match, inner: Match) -> bool:
+    return (outer is not inner and outer.start <= inner.start and inner.end <= outer.end
+            and (outer.start, outer.end) != (inner.start, inner.end)
+            and _LEVEL_RANK[outer.level] >= _LEVEL_RANK[inner.level])
+
+
+def _allow_keys(words: Iterable[str]) -> Iterable[str]:
+    """Yield the keys an allowed word is checked under (Arabic form, or leet fold for Latin)."""
+    for word in words:
+        tokens = _term_tokens(word)
+        if len(tokens) != 1:
+            raise ValueError(f"allowed word {word!r} must be exactly one word once normalized")
+        token = tokens[0]
+        yield token.text if token.arabic else "l:" + fold_leet(token.text)
+
+
+# --- Loading the files ---------------------------------------------------------------------------
+
+def _data_lines(path: Path) -> Iterable[tuple[int, str]]:
+    """Yield (line number, line) for each line that is not blank or a # comment."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield number, line
+
+
+def load_allow_terms(path: Path) -> list[str]:
+    """Read an allow list: one innocent word per line, # comments."""
+    words = []
+    for number, line in _data_lines(path):
+        word = line.strip()
+        try:
+            list(_allow_keys([word]))
+        except ValueError as error:
+            raise KeywordListError(f"{path}:{number}: {error}") from None
+        words.append(word)
+    return words
+
+
+def _parse_entry(rule: str, path: Path, number: int, line: str) -> KeywordEntry:
+    fields = line.rstrip("\r\n").split("\t")
+    if len(fields) not in (2, 3):
+        raise KeywordListError(f"{path}:{number}: expected 'level<TAB>term[<TAB>note]', "
+                               f"got {len(fields)} tab-separated field(s): {line!r}")
+    level, term = fields[0].strip(), fields[1].strip()
+    entry = KeywordEntry(rule, level, term, fields[2].strip() if len(fields) == 3 else "")
+    problem = entry_problem(entry)
+    if problem:
+        raise KeywordListError(f"{path}:{number}: {problem}")
+    return entry
+
+
+def load_rule_entries(rule: str, path: Path, allow: Iterable[str] = ()) -> list[KeywordEntry]:
+    """Read one rule's list, refusing duplicates and terms that the allow list would hide."""
+    allowed = frozenset(_allow_keys(allow))
+    seen: dict[str, int] = {}
+    entries = []
+    for number, line in _data_lines(path):
+        entry = _parse_entry(rule, path, number, line)
+        key = term_key(entry.term)
+        if key in seen:
+            raise KeywordListError(f"{path}:{number}: term {entry.term!r} duplicates line "
+                                   f"{seen[key]} (both normalize to {key!r})")
+        tokens = _term_tokens(entry.term)
+        if len(tokens) == 1 and _is_allowed(tokens[0], allowed):
+            raise KeywordListError(f"{path}:{number}: term {entry.term!r} is on the allow list, "
+                                   "so it could never match")
+        seen[key] = number
+        entries.append(entry)
+    return entries
+
+
+def load_keyword_entries(directory: Path | str) -> tuple[list[KeywordEntry], list[str]]:
+    """Read every rule's list and the allow list from ``directory``: (entries, allow terms)."""
+    directory = Path(directory)
+    unknown = sorted(p.name for p in directory.glob("*.tsv") if p.stem not in RULES)
+    if unknown:
+        raise KeywordListError(f"{directory / unknown[0]}: no rule named {Path(unknown[0]).stem!r} "
+                               f"(expected one of {', '.join(RULES)})")
+    allow_path = directory / ALLOW_FILE
+    allow = load_allow_terms(allow_path) if allow_path.exists() else []
+    entries: list[KeywordEntry] = []
+    for rule in RULES:
+        path = directory / f"{rule}.tsv"
+        if not path.exists():
+            raise KeywordListError(f"{path}: missing keyword list for rule {rule!r}")
+        entries += load_rule_entries(rule, path, allow)
+    return entries, allow

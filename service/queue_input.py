@@ -1,0 +1,277 @@
+"""Checks on what the site and moderators send to the queue API. Plain functions: each returns a
+typed value or raises APIError with the status and a message that names the field."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from service.errors import APIError
+from service.rules import RULES
+from service.storage import STATUSES
+from service.validation import _json_type, check_text, require_object
+
+# Site ids go into URLs (/v1/comments/<id>) and HTML attributes, so they are kept to a safe set.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9._:~-]{1,200}$")
+DECISIONS = ("approve", "reject")
+SORTS = ("oldest", "newest", "score")
+STATUS_ALIASES = {"approved": "published"}
+MAX_NOTE_CHARS = 2000
+MAX_SEARCH_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A comment as the site sent it."""
+
+    id: str
+    text: str
+    article_id: str
+    author_id: str
+    author_name: str | None = None
+    article_title: str | None = None
+    article_url: str | None = None
+    parent_id: str | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """A moderator's decision on one or more comments."""
+
+    decision: str
+    rules: tuple[str, ...]
+    note: str | None
+    expect_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: the sort it belongs to and the last row's sort key."""
+
+    sort: str
+    score: float | None
+    pk: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.sort, self.score, self.pk], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Filters, order and page of a queue listing."""
+
+    status: str | None = "pending"  # None lists every status
+    rule: str | None = None
+    article_id: str | None = None
+    author_id: str | None = None
+    search: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    sort: str = "oldest"
+    limit: int = 50
+    cursor: Cursor | None = None
+
+
+class FieldErrors:
+    """Collects field problems so that one 422 names all of them."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append({"field": field, "message": message})
+
+    def raise_if_any(self, what: str) -> None:
+        if self.items:
+            summary = "; ".join(e["message"] for e in self.items)
+            raise APIError(422, f"{what}: {summary}", errors=self.items)
+
+
+def _identifier(value: Any, field: str, errors: FieldErrors, required: bool = True) -> str | None:
+    if value is None:
+        if required:
+            errors.add(field, f"'{field}' is required")
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        errors.add(field, f"'{field}' must be a string or an integer, not {_json_type(value)}")
+        return None
+    if not ID_PATTERN.match(value):
+        errors.add(field, f"'{field}' must be 1-200 characters of letters, digits and . _ : ~ -")
+        return None
+    return value
+
+
+def _optional_string(value: Any, field: str, limit: int, errors: FieldErrors) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.add(field, f"'{field}' must be a string, not {_json_type(value)}")
+        return None
+    if len(value) > limit:
+        errors.add(field, f"'{field}' is longer than {limit} characters")
+        return None
+    return value
+
+
+def _url(value: Any, field: str, errors: FieldErrors) -> str | None:
+    url = _optional_string(value, field, 2000, errors)
+    if url is None:
+        return None
+    # Moderators click this link: only real web addresses, never javascript: or data: URLs.
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        errors.add(field, f"'{field}' must be an http:// or https:// address")
+        return None
+    return url
+
+
+def parse_datetime(value: Any, field: str) -> dt.datetime:
+    """Return an aware UTC datetime from an ISO 8601 string (a zone-less one is taken as UTC)."""
+    if not isinstance(value, str):
+        raise APIError(422, f"'{field}' must be an ISO 8601 date-time string, not {_json_type(value)}")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise APIError(422, f"'{field}' is not an ISO 8601 date-time: {value[:40]!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def parse_comment(payload: Any, max_chars: int) -> Submission:
+    """Return the Submission in a POST /v1/comments body."""
+    body = require_object(payload)
+    errors = FieldErrors()
+    comment_id = _identifier(body.get("id"), "id", errors)
+    article_id = _identifier(body.get("article_id"), "article_id", errors)
+    author_id = _identifier(body.get("author_id"), "author_id", errors)
+    parent_id = _identifier(body.get("parent_id"), "parent_id", errors, required=False)
+    author_name = _optional_string(body.get("author_name"), "author_name", 200, errors)
+    article_title = _optional_string(body.get("article_title"), "article_title", 500, errors)
+    article_url = _url(body.get("article_url"), "article_url", errors)
+    created_at = None
+    if body.get("created_at") is not None:
+        try:
+            created_at = parse_datetime(body["created_at"], "created_at")
+        except APIError as error:
+            errors.add("created_at", error.description)
+    try:
+        text = check_text(body.get("text"), max_chars)
+    except APIError as error:
+        if error.code == 413 and not errors.items:
+            raise
+        errors.add("text", error.description)
+        text = ""
+    errors.raise_if_any("the comment is invalid")
+    return Submission(comment_id, text, article_id, author_id, author_name, article_title,
+                      article_url, parent_id, created_at)
+
+
+def parse_rules(value: Any, errors: FieldErrors, field: str = "rules") -> tuple[str, ...]:
+    """Return the distinct known rules in ``value``, in the site's rule order."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        errors.add(field, f"'{field}' must be an array of rule ids: {', '.join(RULES)}")
+        return ()
+    unknown = sorted(set(value) - set(RULES))
+    if unknown:
+        errors.add(field, f"unknown rules {unknown}; the rules are {', '.join(RULES)}")
+    return tuple(rule for rule in RULES if rule in value)
+
+
+def _decision_fields(body: dict, errors: FieldErrors) -> DecisionRequest:
+    decision = body.get("decision")
+    if decision not in DECISIONS:
+        errors.add("decision", "'decision' must be \"approve\" or \"reject\"")
+    rules = parse_rules(body.get("rules"), errors)
+    if decision == "approve" and rules:
+        errors.add("rules", "an approval names no rules")
+    note = _optional_string(body.get("note"), "note", MAX_NOTE_CHARS, errors)
+    expect = body.get("expect_status")
+    if expect is not None:
+        expect = STATUS_ALIASES.get(expect, expect)
+        if expect not in STATUSES:
+            errors.add("expect_status", f"'expect_status' must be one of {', '.join(STATUSES)}")
+    return DecisionRequest(decision, rules, note or None, expect)
+
+
+def parse_decision(payload: Any) -> DecisionRequest:
+    """Return the decision in a POST /v1/comments/<id>/decision body."""
+    errors = FieldErrors()
+    request = _decision_fields(require_object(payload), errors)
+    errors.raise_if_any("the decision is invalid")
+    return request
+
+
+def parse_bulk_decision(payload: Any, max_bulk: int) -> tuple[list[str], DecisionRequest]:
+    """Return the comment ids and the decision of a POST /v1/decisions body."""
+    body = require_object(payload)
+    errors = FieldErrors()
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not ids:
+        errors.add("ids", "'ids' must be a non-empty array of comment ids")
+        ids = []
+    elif len(ids) > max_bulk:
+        raise APIError(413, f"'ids' has {len(ids)} items; the limit is {max_bulk}")
+    checked = [_identifier(value, f"ids[{i}]", errors) for i, value in enumerate(ids)]
+    request = _decision_fields(body, errors)
+    errors.raise_if_any("the bulk decision is invalid")
+    return list(dict.fromkeys(checked)), request
+
+
+def parse_cursor(value: str, sort: str) -> Cursor:
+    """Return the Cursor encoded in ``value``; it must belong to the same sort."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        cursor_sort, score, pk = json.loads(raw)
+        valid = (cursor_sort in SORTS and isinstance(pk, int)
+                 and (score is None or isinstance(score, int | float)))
+    except (ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise APIError(422, "'cursor' is not a cursor this service gave out")
+    if cursor_sort != sort:
+        raise APIError(422, f"'cursor' belongs to sort={cursor_sort}, not sort={sort}")
+    return Cursor(cursor_sort, None if score is None else float(score), pk)
+
+
+def parse_queue_query(args: dict[str, str], default_limit: int) -> QueueQuery:
+    """Return the QueueQuery in GET /v1/queue's query string."""
+    status = args.get("status", "pending")
+    status = STATUS_ALIASES.get(status, status)
+    if status not in (*STATUSES, "all"):
+        raise APIError(422, f"'status' must be one of {', '.join(STATUSES)}, approved or all")
+    rule = args.get("rule") or None
+    if rule is not None and rule not in RULES:
+        raise APIError(422, f"'rule' must be one of {', '.join(RULES)}")
+    sort = args.get("sort", "oldest")
+    if sort not in SORTS:
+        raise APIError(422, f"'sort' must be one of {', '.join(SORTS)}")
+    try:
+        limit = int(args.get("limit", default_limit))
+    except ValueError:
+        raise APIError(422, "'limit' must be an integer") from None
+    if not 1 <= limit <= 200:
+        raise APIError(422, "'limit' must be between 1 and 200")
+    search = (args.get("q") or "").strip() or None
+    if search is not None and len(search) > MAX_SEARCH_CHARS:
+        raise APIError(422, f"'q' is longer than {MAX_SEARCH_CHARS} characters")
+    errors = FieldErrors()
+    article = _identifier(args.get("article") or None, "article", errors, required=False)
+    author = _identifier(args.get("author") or None, "author", errors, required=False)
+    errors.raise_if_any("the query is invalid")
+    since = parse_datetime(args["since"], "since") if args.get("since") else None
+    until = parse_datetime(args["until"], "until") if args.get("until") else None
+    cursor = parse_cursor(args["cursor"], sort) if args.get("cursor") else None
+    return QueueQuery(None if status == "all" else status, rule, article, author, search, since,
+                      until, sort, limit, cursor)

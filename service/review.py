@@ -1,0 +1,268 @@
+"""The moderators' workspace: server-rendered pages in Arabic (right-to-left) or French.
+
+Routes read the form or query, call the same plain functions as the JSON API (service.queue,
+service.overrides) and render a template. Every POST carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from service import auth, outbox, overrides, queue
+from service.accounts import authenticate
+from service.admin import keyword_view, refresh_now, threshold_view
+from service.db import get_db
+from service.errors import APIError
+from service.highlight import highlight
+from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from service.moderation import get_moderator
+from service.queue_input import DecisionRequest, FieldErrors, parse_queue_query, parse_rules
+from service.rules import RULES
+from service.storage import STATUSES
+
+bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+# No inline script or style is allowed: even a comment that slipped past escaping could not run.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self'; object-src 'none'; base-uri 'none'; "
+                           "frame-ancestors 'none'; form-action 'self'")
+
+
+@bp.before_request
+def _before():
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    g.lang = session.get("lang", DEFAULT_LANGUAGE)
+    if request.method == "POST":
+        auth.check_csrf()
+
+
+@bp.after_request
+def _headers(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_context_processor
+def _template_helpers():
+    lang = g.get("lang", DEFAULT_LANGUAGE)
+    return {"t": lambda key, **values: translate(key, lang, **values), "lang": lang,
+            "direction": LANGUAGES.get(lang, "rtl"), "RULES": RULES, "STATUSES": STATUSES,
+            "user": auth.session_principal() if "uid" in session else None,
+            "highlight": highlight}
+
+
+def login_required(admin: bool = False):
+    """Send visitors to the login page; refuse non-admins a page that changes policy."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = auth.session_principal()
+            if principal is None:
+                return redirect(url_for("review.login", next=request.full_path.rstrip("?")))
+            if admin and not principal.is_admin:
+                raise APIError(403, translate("admins_only", g.lang))
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _local_target(target: str | None, default: str) -> str:
+    """Return ``target`` if it is a path in this workspace, else ``default`` (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/review/"):
+            return target
+    return default
+
+
+@bp.get("/")
+def index():
+    """Open the pending queue."""
+    return redirect(url_for("review.queue_page"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; log in with a name and password."""
+    target = _local_target(request.values.get("next"), url_for("review.queue_page"))
+    if request.method == "GET":
+        return render_template("review/login.html", next=target)
+    with get_db().reading() as connection:
+        user = authenticate(connection, request.form.get("username", ""),
+                            request.form.get("password", ""))
+    if user is None:
+        return render_template("review/login.html", next=target, failed=True), 401
+    lang = session.get("lang")
+    auth.log_in(user)
+    if lang:
+        session["lang"] = lang
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    """End the session."""
+    auth.log_out()
+    return redirect(url_for("review.login"))
+
+
+@bp.get("/queue")
+@login_required()
+def queue_page():
+    """List comments with filters, counts and bulk actions."""
+    query = parse_queue_query(request.args, current_app.config["QUEUE_PAGE_SIZE"])
+    with get_db().reading() as connection:
+        page = queue.list_queue(connection, query)
+        authors = queue.author_summaries(connection, [row.author_id for row in page.rows])
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "lang")}
+    return render_template("review/queue.html", page=page, query=query, authors=authors,
+                           args=args, here=request.full_path.rstrip("?"))
+
+
+@bp.get("/comments/<comment_id>")
+@login_required()
+def comment_page(comment_id: str):
+    """Show one comment with its history and its author's earlier comments."""
+    with get_db().reading() as connection:
+        row = queue.get_comment(connection, comment_id)
+        history = queue.comment_history(connection, row.pk)
+        earlier = queue.author_history(connection, row.author_id, before_pk=row.pk)
+        authors = queue.author_summaries(connection, [row.author_id])
+    return render_template("review/comment.html", row=row, history=history, earlier=earlier,
+                           authors=authors, here=request.full_path.rstrip("?"))
+
+
+def _form_decision() -> DecisionRequest:
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        raise APIError(422, "choose approve or reject")
+    errors = FieldErrors()
+    rules = parse_rules(request.form.getlist("rules"), errors) if decision == "reject" else ()
+    if errors.items:
+        raise APIError(422, errors.items[0]["message"])
+    note = request.form.get("note", "").strip()[:2000] or None
+    expect = request.form.get("expect_status") or None
+    if expect is not None and expect not in STATUSES:
+        raise APIError(422, "unknown status")
+    return DecisionRequest(decision, rules, note, expect)
+
+
+@bp.post("/comments/<comment_id>/decision")
+@login_required()
+def decide(comment_id: str):
+    """Approve or reject one comment from its card, then go back to the queue."""
+    target = _local_target(request.form.get("next"), url_for("review.queue_page"))
+    try:
+        outcome = queue.decide(get_db(), comment_id, _form_decision(),
+                               auth.session_principal().actor, notify=outbox.webhooks_enabled())
+    except APIError as error:
+        if error.code != 409:
+            raise
+        flash(translate("decision_conflict", g.lang), "warning")
+        return redirect(target)
+    if outcome.event_id:
+        outbox.notify_worker()
+    flash(translate("decision_saved", g.lang), "success")
+    return redirect(target)
+
+
+@bp.post("/decisions")
+@login_required()
+def decide_bulk():
+    """Apply approve or reject to every selected comment."""
+    target = _local_target(request.form.get("next"), url_for("review.queue_page"))
+    ids = list(dict.fromkeys(request.form.getlist("ids")))[:current_app.config["MAX_BULK"]]
+    if not ids:
+        flash(translate("nothing_selected", g.lang), "warning")
+        return redirect(target)
+    results = queue.decide_many(get_db(), ids, _form_decision(), auth.session_principal().actor,
+                                notify=outbox.webhooks_enabled())
+    outbox.notify_worker()
+    done = sum(1 for r in results if r["result"] in ("updated", "unchanged"))
+    flash(translate("bulk_done", g.lang, n=done), "success")
+    return redirect(target)
+
+
+@bp.get("/keywords")
+@login_required()
+def keywords_page():
+    """Show the keyword lists and the admins' changes; admins get the forms."""
+    return render_template("review/keywords.html", view=keyword_view(),
+                           rule_filter=request.args.get("rule"))
+
+
+@bp.post("/keywords")
+@login_required(admin=True)
+def keywords_add():
+    """Add an entry, or hide a file entry, for one rule and level."""
+    with get_db().transaction() as connection:
+        overrides.add_override(connection, auth.session_principal().actor,
+                               rule=request.form.get("rule"), level=request.form.get("level"),
+                               term=request.form.get("term"),
+                               action=request.form.get("action", "add"),
+                               note=request.form.get("note") or None)
+    refresh_now()
+    flash(translate("lists_saved", g.lang), "success")
+    return redirect(url_for("review.keywords_page"))
+
+
+@bp.post("/keywords/<int:override_id>/delete")
+@login_required(admin=True)
+def keywords_delete(override_id: int):
+    """Delete an admin change to the lists."""
+    with get_db().transaction() as connection:
+        overrides.delete_override(connection, auth.session_principal().actor, override_id)
+    refresh_now()
+    flash(translate("lists_saved", g.lang), "success")
+    return redirect(url_for("review.keywords_page"))
+
+
+@bp.get("/settings")
+@login_required()
+def settings_page():
+    """Show the model in service and its thresholds; admins can change the thresholds."""
+    metadata = get_moderator().bundle.metadata
+    return render_template("review/settings.html", view=threshold_view(), metadata=metadata,
+                           LEVELS=overrides.THRESHOLD_LEVELS)
+
+
+@bp.post("/settings/thresholds")
+@login_required(admin=True)
+def settings_thresholds():
+    """Save the admins' threshold overrides from the settings form (blank means the model's)."""
+    submitted = {}
+    for rule in RULES:
+        for level in overrides.THRESHOLD_LEVELS:
+            raw = request.form.get(f"{rule}.{level}", "").strip()
+            if raw:
+                try:
+                    submitted.setdefault(rule, {})[level] = float(raw)
+                except ValueError:
+                    raise APIError(422, f"{rule}.{level}: not a number") from None
+    new = overrides.parse_thresholds(submitted) if submitted else {}
+    with get_db().transaction() as connection:
+        overrides.set_thresholds(connection, auth.session_principal().actor, new,
+                                 get_moderator().bundle.thresholds,
+                                 current_app.config["THRESHOLDS"])
+    refresh_now()
+    flash(translate("thresholds_saved", g.lang), "success")
+    return redirect(url_for("review.settings_page"))

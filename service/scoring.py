@@ -1,0 +1,211 @@
+"""From a comment to a verdict: keyword matches and model scores combined by a per-rule policy.
+
+No Flask here: the API, the queue and the evaluation all call these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.keywords import KeywordMatcher, Match
+from service.model import ModelBundle
+from service.rules import RULES
+
+APPROVE, REVIEW, REJECT = "approve", "review", "reject"
+_SEVERITY = {APPROVE: 0, REVIEW: 1, REJECT: 2}
+
+
+@dataclass(frozen=True)
+class RuleThresholds:
+    """Scores at or above ``review`` hold a comment; at or above ``reject`` refuse it. A suspect
+    keyword holds a comment when its rule's score reaches ``suspect``: words like "dog" or
+    "donkey" are insults in one comment and farm news in the next, and the model tells which."""
+
+    review: float
+    reject: float
+    suspect: float = 0.0
+
+    def __post_init__(self):
+        if not 0.0 <= self.suspect <= self.review <= self.reject <= 1.0:
+            raise ValueError("need 0 <= suspect <= review <= reject <= 1, got "
+                             f"{self.suspect}, {self.review}, {self.reject}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds for every rule."""
+
+    thresholds: Mapping[str, RuleThresholds]
+
+    @classmethod
+    def from_model(cls, stored: Mapping[str, Mapping[str, float]],
+                   overrides: Mapping[str, Mapping[str, float]] | None = None) -> Policy:
+        """Build the policy from a model's stored thresholds, with configured overrides on top.
+
+        :raise ValueError: on an unknown rule or level in the overrides, or an impossible pair.
+        """
+        overrides = overrides or {}
+        unknown = set(overrides) - set(RULES)
+        if unknown:
+            raise ValueError(f"threshold overrides name unknown rules: {sorted(unknown)}")
+        thresholds = {}
+        for rule in RULES:
+            merged = {level: stored[rule].get(level, 0.0) for level in ("suspect", "review", "reject")}
+            extra = set(overrides.get(rule, {})) - set(merged)
+            if extra:
+                raise ValueError(f"threshold overrides for {rule} name unknown levels: {extra}")
+            merged.update(overrides.get(rule, {}))
+            merged["suspect"] = min(merged["suspect"], merged["review"])
+            thresholds[rule] = RuleThresholds(**{k: float(v) for k, v in merged.items()})
+        return cls(thresholds)
+
+    def to_dict(self) -> dict[str, dict[str, float]]:
+        return {rule: {"suspect": t.suspect, "review": t.review, "reject": t.reject}
+                for rule, t in self.thresholds.items()}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a rule fired: a keyword match or a model score over a threshold."""
+
+    rule: str
+    source: str  # "keyword" or "model"
+    verdict: str  # what this reason alone asks for: review or reject
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "source": self.source, "verdict": self.verdict,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer for one comment."""
+
+    verdict: str
+    scores: dict[str, float]
+    flags: list[str]
+    matches: list[Match]
+    reasons: list[Reason]
+    model_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "scores": {rule: round(score, 4) for rule, score in self.scores.items()},
+            "flags": self.flags,
+            "matches": [m.to_dict() for m in self.matches],
+            "reasons": [r.to_dict() for r in self.reasons],
+            "model_version": self.model_version,
+        }
+
+
+def model_reasons(scores: Mapping[str, float], policy: Policy) -> list[Reason]:
+    """Return a reason for every rule whose score reaches its review or reject threshold."""
+    reasons = []
+    for rule in RULES:
+        score, limits = scores[rule], policy.thresholds[rule]
+        if score >= limits.reject:
+            reasons.append(Reason(rule, "model", REJECT, f"score {score:.2f} >= reject {limits.reject:.2f}"))
+        elif score >= limits.review:
+            reasons.append(Reason(rule, "model", REVIEW, f"score {score:.2f} >= review {limits.review:.2f}"))
+    return reasons
+
+
+def keyword_reasons(matches: Sequence[Match], scores: Mapping[str, float], policy: Policy) -> list[Reason]:
+    """Return one reason per distinct (rule, level, term) that counts: every block term, and
+    suspect terms whose rule the model supports at its suspect threshold."""
+    seen, reasons = set(), []
+    for match in matches:
+        key = (match.rule, match.level, match.term)
+        if key in seen:
+            continue
+        seen.add(key)
+        if match.level == "block":
+            reasons.append(Reason(match.rule, "keyword", REJECT, f"block term '{match.term}'"))
+        elif scores[match.rule] >= policy.thresholds[match.rule].suspect:
+            reasons.append(Reason(match.rule, "keyword", REVIEW,
+                                  f"suspect term '{match.term}' with score {scores[match.rule]:.2f}"))
+    return reasons
+
+
+def decide(scores: Mapping[str, float], matches: Sequence[Match], policy: Policy) -> tuple[str, list[str], list[Reason]]:
+    """Combine keyword matches and model scores into (verdict, flagged rules, reasons).
+
+    The strictest reason wins: any block term or reject-level score rejects; a review-level score,
+    or a suspect term the model supports, holds the comment for a moderator.
+    """
+    reasons = keyword_reasons(matches, scores, policy) + model_reasons(scores, policy)
+    verdict = max((r.verdict for r in reasons), key=_SEVERITY.__getitem__, default=APPROVE)
+    fired = {r.rule for r in reasons}
+    return verdict, [rule for rule in RULES if rule in fired], reasons
+
+
+@dataclass(frozen=True)
+class ServingState:
+    """What one request scores with: always a consistent model, policy and matcher."""
+
+    bundle: ModelBundle
+    policy: Policy
+    matcher: KeywordMatcher
+
+
+class Moderator:
+    """The scoring engine a process serves with.
+
+    Its state is replaced whole, never mutated, when a new model is promoted or the keyword lists
+    change: a request reads ``self.state`` once and sees one consistent model, policy and matcher.
+    """
+
+    def __init__(self, bundle: ModelBundle, matcher: KeywordMatcher,
+                 threshold_overrides: Mapping[str, Mapping[str, float]] | None = None):
+        self.threshold_overrides = dict(threshold_overrides or {})
+        self.state = ServingState(bundle, Policy.from_model(bundle.thresholds, self.threshold_overrides),
+                                  matcher)
+
+    @property
+    def bundle(self) -> ModelBundle:
+        return self.state.bundle
+
+    @property
+    def policy(self) -> Policy:
+        return self.state.policy
+
+    @property
+    def matcher(self) -> KeywordMatcher:
+        return self.state.matcher
+
+    def swap_model(self, bundle: ModelBundle) -> None:
+        """Serve ``bundle`` from the next request on."""
+        policy = Policy.from_model(bundle.thresholds, self.threshold_overrides)
+        self.state = ServingState(bundle, policy, self.state.matcher)
+
+    def swap_matcher(self, matcher: KeywordMatcher) -> None:
+        """Match with ``matcher`` from the next request on."""
+        self.state = ServingState(self.state.bundle, self.state.policy, matcher)
+
+    def swap_thresholds(self, overrides: Mapping[str, Mapping[str, float]]) -> None:
+        """Apply threshold ``overrides`` on the model's stored ones from the next request on."""
+        policy = Policy.from_model(self.state.bundle.thresholds, overrides)
+        self.threshold_overrides = dict(overrides)
+        self.state = ServingState(self.state.bundle, policy, self.state.matcher)
+
+    def score(self, text: str) -> Decision:
+        """Score one comment."""
+        state = self.state
+        probabilities = state.bundle.classifier.predict_proba_one(text)
+        return _decision(text, probabilities, state)
+
+    def score_batch(self, texts: Sequence[str]) -> list[Decision]:
+        """Score many comments with one vectorization pass; same answers as ``score``."""
+        state = self.state
+        probabilities = state.bundle.classifier.predict_proba(list(texts))
+        return [_decision(t, p, state) for t, p in zip(texts, probabilities, strict=True)]
+
+
+def _decision(text: str, probabilities, state: ServingState) -> Decision:
+    scores = {rule: float(p) for rule, p in zip(RULES, probabilities, strict=True)}
+    matches = state.matcher.find(text)
+    verdict, flags, reasons = decide(scores, matches, state.policy)
+    return Decision(verdict, scores, flags, matches, reasons, state.bundle.version)

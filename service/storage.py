@@ -1,0 +1,198 @@
+"""The tables. Schema changes go through a new migration in service/migrations/versions/;
+tests/queue/test_migrations.py fails when this file and the migrations disagree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Statuses a comment can be in: what the site shows, holds or hides.
+PUBLISHED, PENDING, REJECTED = "published", "pending", "rejected"
+STATUSES = (PUBLISHED, PENDING, REJECTED)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """A UTC instant: stored without a zone on every backend, always read back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time as an aware UTC datetime."""
+    return dt.datetime.now(dt.UTC)
+
+
+comments = Table(
+    "comments", metadata,
+    # Arrival order: the queue's "age" sort and its cursors use this key.
+    Column("pk", BigId, primary_key=True, autoincrement=True),
+    Column("id", String(200), nullable=False, unique=True),  # the site's comment id
+    Column("text", Text, nullable=False),
+    Column("article_id", String(200), nullable=False),
+    Column("article_title", Text),
+    Column("article_url", Text),
+    Column("author_id", String(200), nullable=False),
+    Column("author_name", Text),
+    Column("parent_id", String(200)),
+    Column("created_at", UTCDateTime),  # when the site says it was written
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("verdict", String(16), nullable=False),  # the system's verdict at arrival
+    Column("max_score", Float, nullable=False),
+    Column("scores", JSON, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("matches", JSON, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("decided_by", String(200), nullable=False),  # "system" until a person decides
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("rules", JSON, nullable=False),  # the rules of the latest decision
+    Column("human_decided", Boolean, nullable=False, default=False),
+)
+Index("ix_comments_status_pk", comments.c.status, comments.c.pk)
+Index("ix_comments_status_score", comments.c.status, comments.c.max_score, comments.c.pk)
+Index("ix_comments_author_status", comments.c.author_id, comments.c.status, comments.c.pk)
+Index("ix_comments_article_status", comments.c.article_id, comments.c.status, comments.c.pk)
+Index("ix_comments_received_at", comments.c.received_at)
+
+# Two narrow companions of ``comments`` that keep the queue's filters fast at 100,000+ rows: a
+# scan or count over them reads a fraction of the bytes of the wide comments table. Each copies
+# the comment's status, and service/queue.py rewrites both in the transaction that changes it.
+#
+# The rules a comment is filed under: the system's flags plus the rules of the current decision.
+comment_rules = Table(
+    "comment_rules", metadata,
+    Column("comment_pk", BigId, ForeignKey("comments.pk", ondelete="CASCADE"), primary_key=True),
+    Column("rule", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),
+)
+Index("ix_comment_rules_rule_status", comment_rules.c.rule, comment_rules.c.status,
+      comment_rules.c.comment_pk)
+
+# The text as the search compares it (folded like the keyword matcher folds).
+comment_search = Table(
+    "comment_search", metadata,
+    Column("comment_pk", BigId, ForeignKey("comments.pk", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("search_text", Text, nullable=False),
+)
+
+# Every action by the system or a person: who, when, what, why, from which status.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),  # a user name, "system" or "site"
+    Column("actor_role", String(16), nullable=False),  # system | site | moderator | admin
+    Column("action", String(64), nullable=False),
+    Column("comment_pk", BigId, ForeignKey("comments.pk", ondelete="CASCADE")),
+    Column("from_status", String(16)),
+    Column("to_status", String(16)),
+    Column("rules", JSON),
+    Column("note", Text),
+    Column("detail", JSON),
+)
+Index("ix_audit_log_comment_pk_id", audit_log.c.comment_pk, audit_log.c.id)
+
+# Webhook events, written in the same transaction as the status change they announce.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("comment_pk", BigId, ForeignKey("comments.pk", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),  # the exact JSON that is signed and sent
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(100)),
+    Column("lease_until", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+)
+Index("ix_outbox_pending", outbox.c.next_attempt_at, outbox.c.id,
+      sqlite_where=outbox.c.delivered_at.is_(None),
+      postgresql_where=outbox.c.delivered_at.is_(None))
+Index("ix_outbox_comment_pk_id", outbox.c.comment_pk, outbox.c.id)
+
+users = Table(
+    "users", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # moderator | admin
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Only a hash of each token is kept: a leaked database does not leak working tokens.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Keyword entries added or hidden by admins, layered over the files in KEYWORD_DIR.
+keyword_overrides = Table(
+    "keyword_overrides", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", String(32), nullable=False),
+    Column("level", String(16), nullable=False),  # block | suspect | allow
+    Column("term", String(200), nullable=False),
+    Column("action", String(8), nullable=False),  # add | remove
+    Column("note", Text),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("rule", "level", "term"),
+)
+
+# Small shared state: the threshold overrides and the version counter that tells every worker
+# its keyword lists or thresholds are stale.
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("version", BigInteger, nullable=False, default=0),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100)),
+)

@@ -1,0 +1,60 @@
+"""Checks on request payloads. Plain functions: they raise APIError with the status and a message
+a site developer can act on."""
+
+from typing import Any
+
+from service.errors import APIError
+
+
+def require_object(payload: Any) -> dict:
+    """Return ``payload`` if it is a JSON object."""
+    if not isinstance(payload, dict):
+        raise APIError(422, f"the body must be a JSON object, not {_json_type(payload)}")
+    return payload
+
+
+def check_text(value: Any, max_chars: int, field: str = "text") -> str:
+    """Return ``value`` if it is a non-blank string of at most ``max_chars`` characters."""
+    if value is None:
+        raise APIError(422, f"'{field}' is required")
+    if not isinstance(value, str):
+        raise APIError(422, f"'{field}' must be a string, not {_json_type(value)}")
+    if not value.strip():
+        raise APIError(422, f"'{field}' is empty")
+    if len(value) > max_chars:
+        raise APIError(413, f"'{field}' has {len(value)} characters; the limit is {max_chars}")
+    return value
+
+
+def parse_moderate(payload: Any, max_chars: int) -> str:
+    """Return the comment text of a POST /v1/moderate body."""
+    return check_text(require_object(payload).get("text"), max_chars)
+
+
+def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int) -> list[str]:
+    """Return the comment texts of a POST /v1/moderate/batch body."""
+    texts = require_object(payload).get("texts")
+    if texts is None:
+        raise APIError(422, "'texts' is required")
+    if not isinstance(texts, list):
+        raise APIError(422, f"'texts' must be an array of strings, not {_json_type(texts)}")
+    if not texts:
+        raise APIError(422, "'texts' is empty")
+    if len(texts) > max_batch:
+        raise APIError(413, f"'texts' has {len(texts)} items; the limit is {max_batch}")
+    errors, checked = [], []
+    for index, text in enumerate(texts):
+        try:
+            checked.append(check_text(text, max_chars, field=f"texts[{index}]"))
+        except APIError as error:
+            errors.append({"field": f"texts[{index}]", "message": error.description, "code": error.code})
+    if errors:
+        code = 413 if all(e["code"] == 413 for e in errors) else 422
+        raise APIError(code, f"{len(errors)} of the texts are invalid", errors=errors)
+    return checked
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)

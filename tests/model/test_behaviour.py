@@ -1,0 +1,102 @@
+"""Behaviour of a candidate model with the shipped keyword lists: minimum functionality in each
+language, invariance to disguises, direction of change, and restraint on hard negatives.
+
+These expectations are the contract of a model, not a snapshot of one: if a retrained model fails
+them, the model is not promoted; an expectation changes only with a reason written in CHANGELOG."""
+
+import random
+
+import pytest
+
+from service.rules import RULES
+from tests import evasion
+from training.data import read_corpus
+
+# (language, comment, rule it breaks or None)
+MINIMUM_FUNCTIONALITY = [
+    ("msa", "شكرا للكاتب على هذا المقال المفيد حول أزمة الماء", None),
+    ("msa", "يجب على الحكومة أن تحاسب المسؤولين عن تأخر إعادة الإعمار", None),
+    ("msa", "أنت حقير وكذاب يا كاتب المقال، اخرس", "insult"),
+    ("msa", "هؤلاء الأفارقة حشرات يجب طردهم جميعا من بلادنا", "incitement"),
+    ("darija", "الله يرحم الضحايا ديال الزلزال ويصبر عائلاتهم", None),
+    ("darija", "سير تقود يا الحمار يا ولد الحرام", "insult"),
+    ("darija", "نعل دين مك أ الكلب", "religion"),
+    ("arabizi", "lah yr7em lwalidin, bravo 3la had lmaqal", None),
+    ("arabizi", "nta 7mar o wld l9a7ba", "insult"),
+    ("fr", "Le ministre doit démissionner après ce scandale, c'est un échec total", None),
+    ("fr", "espèce de connard, ferme ta gueule", "insult"),
+]
+
+HARD_NEGATIVES = [
+    "اليهود المغاربة جزء من تاريخ هذا البلد وثقافته",
+    "الكلاب الضالة ولات خطر على الدراري فالحي، فين الجماعة؟",
+    "المهاجرين الأفارقة عندهم الحق فالكرامة بحال أي إنسان",
+    "الوزير فشل فهاد الملف وخاصو يقدم استقالتو",
+    "صلاة التراويح فالمسجد الكبير كانت عامرة هاد العام",
+    "les chrétiens du Maroc ont célébré Noël dans le calme",
+    "lah ykhlf 3la lfellah, l7mir w lbgar mato bl3tech",
+]
+
+PERTURBATIONS = [
+    evasion.add_diacritics,
+    evasion.add_tatweel,
+    evasion.elongate,
+    evasion.add_zero_width,
+    evasion.swap_lookalikes,
+    evasion.space_out,
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "rule"), MINIMUM_FUNCTIONALITY,
+                         ids=[f"{lang}-{rule or 'clean'}-{i}" for i, (lang, _, rule) in enumerate(MINIMUM_FUNCTIONALITY)])
+def test_minimum_functionality(moderator, lang, text, rule):
+    decision = moderator.score(text)
+    if rule is None:
+        assert decision.verdict == "approve", decision.to_dict()
+    else:
+        assert decision.verdict != "approve" and rule in decision.flags, decision.to_dict()
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_hard_negatives_are_approved(verdict, text):
+    assert verdict(text) == "approve"
+
+
+@pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(("lang", "text", "rule"), MINIMUM_FUNCTIONALITY,
+                         ids=[f"{lang}-{i}" for i, (lang, _, _) in enumerate(MINIMUM_FUNCTIONALITY)])
+def test_disguises_do_not_change_the_verdict(verdict, perturb, lang, text, rule):
+    assert verdict(perturb(text, random.Random(3))) == verdict(text)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return [e for e in read_corpus()[0] if e.split == "test"]
+
+
+@pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda f: f.__name__)
+def test_flagged_held_out_comments_keep_their_verdict_when_disguised(moderator, held_out, perturb):
+    flagged = [(e.text, d.verdict) for e, d in zip(held_out, moderator.score_batch([e.text for e in held_out]),
+                                                      strict=True) if d.verdict != "approve"]
+    assert len(flagged) >= 50
+    rng = random.Random(11)
+    kept = sum(moderator.score(perturb(text, rng)).verdict == v for text, v in flagged)
+    assert kept / len(flagged) >= 0.98, f"{kept}/{len(flagged)} kept their verdict"
+
+
+def test_clean_held_out_comments_are_rarely_held(moderator, held_out):
+    clean = [e.text for e in held_out if not any(e.label(r) for r in RULES)]
+    assert len(clean) >= 100
+    held = [d for d in moderator.score_batch(clean) if d.verdict != "approve"]
+    assert len(held) / len(clean) <= 0.02, [d.to_dict() for d in held][:5]
+
+
+@pytest.mark.parametrize("clean", ["الماتش ديال البارح كان زوين", "très bon article, merci"])
+def test_adding_a_block_term_rejects(verdict, clean):
+    assert verdict(clean) == "approve"
+    assert verdict(clean + " نعل دين مك") == "reject"
+
+
+def test_adding_an_insult_raises_the_insult_score(moderator):
+    base = "هاد المسؤول ما دار والو فهاد الملف"
+    assert moderator.score(base + " الحمار الحقير").scores["insult"] > moderator.score(base).scores["insult"]

@@ -1,0 +1,153 @@
+"""Commands an operator runs, the schema migrations, and startup settings."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from service import create_app
+from service.accounts import parse_api_keys
+from service.db import current_revision, get_db_of, upgrade
+from service.storage import metadata
+from tests.queue.conftest import both_backends
+from tests.queue.helpers import ROOT
+
+
+def test_users_add_then_token_gives_working_api_access(queue_app, queue_client):
+    runner = queue_app.test_cli_runner()
+    result = runner.invoke(args=["users", "add", "salma", "--role", "admin",
+                                 "--password", "a very long password"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "token", "salma"])
+    assert result.exit_code == 0
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n" and token.startswith("mod_")  # the token alone
+    response = queue_client.get("/v1/thresholds", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert "salma\tadmin" in runner.invoke(args=["users", "list"]).output
+
+
+def test_users_add_reads_the_password_from_the_environment_or_a_prompt(queue_app):
+    runner = queue_app.test_cli_runner()
+    result = runner.invoke(args=["users", "add", "env-user"],
+                           env={"MODERATION_USER_PASSWORD": "password from env"})
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "add", "prompted"], input="typed password\ntyped password\n")
+    assert result.exit_code == 0, result.output
+    client = queue_app.test_client()
+    from tests.queue.conftest import Browser
+
+    for name, password in [("env-user", "password from env"), ("prompted", "typed password")]:
+        assert Browser(client).login(name, password).status_code == 302
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["users", "add", "mona", "--password", "long enough pw"], "exists already"),
+    (["users", "add", "bad name", "--password", "long enough pw"], "user name"),
+    (["users", "add", "x", "--password", "short"], "at least"),
+    (["users", "add", "x", "--role", "owner", "--password", "long enough pw"], "owner"),
+    (["users", "token", "nobody"], "no user"),
+    (["users", "password", "nobody", "--password", "long enough pw"], "no user"),
+])
+def test_users_commands_refuse_bad_input(queue_app, args, message):
+    result = queue_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_password_change_takes_effect(queue_app):
+    from tests.queue.conftest import Browser
+
+    runner = queue_app.test_cli_runner()
+    assert runner.invoke(args=["users", "password", "mona", "--password", "brand new password"]).exit_code == 0
+    browser = Browser(queue_app.test_client())
+    assert browser.login("mona").status_code == 401
+    assert browser.login("mona", "brand new password").status_code == 302
+
+
+@both_backends
+def test_migrations_match_the_tables(db_url):
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    engine.dispose()
+    assert differences == []
+    assert current_revision(db_url) is not None
+
+
+def test_db_upgrade_command_creates_the_schema_and_is_idempotent(tmp_path, model_dir, keyword_dir):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    env = {**os.environ, "MODERATION_DATABASE_URL": url, "MODERATION_MODEL_DIR": str(model_dir),
+           "MODERATION_KEYWORD_DIR": str(keyword_dir), "MODERATION_SECRET_KEY": "k" * 40}
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "service", "db", "upgrade"],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "database at revision 0001" in result.stdout
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"comments", "audit_log", "outbox", "users", "api_tokens", "keyword_overrides",
+            "settings", "alembic_version"} <= tables
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(queue_app):
+    database = get_db_of(queue_app)
+    with database.reading() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_secret_key_is_generated_once_and_kept(model_dir, keyword_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("MODERATION_SECRET_KEY", raising=False)
+    instance = tmp_path / "instance"
+    config = {"MODEL_DIR": str(model_dir), "KEYWORD_DIR": str(keyword_dir),
+              "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+
+    def build():
+        from flask import Flask
+
+        original = Flask.__init__
+
+        def with_instance(self, *args, **kwargs):
+            kwargs["instance_path"] = str(instance)
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Flask, "__init__", with_instance)
+        try:
+            return create_app(config)
+        finally:
+            monkeypatch.setattr(Flask, "__init__", original)
+
+    first, second = build(), build()
+    key_file = instance / "secret_key"
+    assert first.secret_key == second.secret_key == key_file.read_text().strip()
+    assert len(first.secret_key) >= 64
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert create_app({**config, "TESTING": True, "SECRET_KEY": "configured-key"}).secret_key == \
+        "configured-key"
+
+
+@pytest.mark.parametrize(("value", "keys"), [
+    ("k1-aaaaaaaaaaaaaaaa,k2-bbbbbbbbbbbbbbbb", ("k1-aaaaaaaaaaaaaaaa", "k2-bbbbbbbbbbbbbbbb")),
+    (["one-cccccccccccccccc", " "], ("one-cccccccccccccccc",)),
+    (1234567890123456789, ("1234567890123456789",)),
+    (None, ()), ("", ()),
+])
+def test_api_keys_are_read_from_a_list_or_a_comma_separated_string(value, keys):
+    assert parse_api_keys(value) == keys
+
+
+def test_a_short_api_key_stops_startup(queue_config):
+    with pytest.raises(RuntimeError, match="at least 16"):
+        create_app({**queue_config, "API_KEYS": "short"})
+
+
+def test_upgrade_helper_on_an_existing_database_is_a_no_op(db_url):
+    upgrade(db_url)
+    assert current_revision(db_url) == "0001"

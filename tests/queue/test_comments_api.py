@@ -1,0 +1,328 @@
+"""The queue API as the site and moderators use it: storing, retries, decisions, listing."""
+
+import json
+
+import pytest
+
+from service.rules import RULES
+from tests.queue.conftest import BLOCKED, CLEAN, SUSPECT, both_backends, comment
+
+
+def assert_error(status_body, code):
+    status, body = status_body
+    assert status == code, body
+    assert set(body) >= {"code", "message", "description"} and body["code"] == code
+    assert body["description"]
+    return body
+
+
+# --- Receiving comments ------------------------------------------------------------------------
+
+@both_backends
+def test_new_comment_is_scored_stored_and_answered_201(site, queue_client, roles):
+    response = queue_client.post("/v1/comments", headers=roles.site, json=comment(
+        "c-1", SUSPECT, article_id="art-9", author_id="u-7", author_name="Samir",
+        article_title="الماء في الدار البيضاء", article_url="https://news.example/a/9",
+        parent_id="c-0", created_at="2026-11-28T10:00:00+01:00"))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert response.headers["Location"] == "/v1/comments/c-1"
+    assert body["id"] == "c-1" and body["status"] == "pending" and body["verdict"] == "review"
+    assert set(body["scores"]) == set(RULES) and body["flags"] == ["insult"]
+    [match] = body["matches"]
+    assert SUSPECT[match["start"]:match["end"]] == "مكلخ" and match["level"] == "suspect"
+    assert body["created_at"] == "2026-11-28T09:00:00Z"  # stored in UTC
+    assert body["model_version"] and body["decided_by"] == "system"
+    stored = site.get("/v1/comments/c-1")[1]
+    assert {k: stored[k] for k in body} == body
+
+
+@both_backends
+@pytest.mark.parametrize(("text", "status", "verdict"), [
+    (CLEAN, "published", "approve"), (SUSPECT, "pending", "review"), (BLOCKED, "rejected", "reject")])
+def test_verdict_maps_to_status(site, text, status, verdict):
+    body = site.submit("c-1", text)
+    assert (body["status"], body["verdict"]) == (status, verdict)
+
+
+@both_backends
+def test_retry_returns_the_stored_record_with_200_and_no_duplicate(site, moderator):
+    first = site.submit("c-1", SUSPECT)
+    status, again = site.post("/v1/comments", comment("c-1", SUSPECT))
+    assert status == 200 and again == first
+    history = site.get("/v1/comments/c-1")[1]["history"]
+    assert [h["action"] for h in history] == ["system.review"]
+    assert moderator.get("/v1/queue", status="all")[1]["counts"]["pending"] == 1
+
+
+@both_backends
+def test_retry_after_a_decision_returns_the_current_status(site, moderator):
+    site.submit("c-1", SUSPECT)
+    moderator.decide("c-1", "approve")
+    status, body = site.post("/v1/comments", comment("c-1", SUSPECT))
+    assert status == 200 and body["status"] == "published" and body["decided_by"] == "mona"
+
+
+@both_backends
+def test_same_id_with_another_text_is_409(site):
+    site.submit("c-1", CLEAN)
+    body = assert_error(site.post("/v1/comments", comment("c-1", CLEAN + "!")), 409)
+    assert "different text" in body["description"]
+    assert site.get("/v1/comments/c-1")[1]["text"] == CLEAN
+
+
+def test_integer_ids_are_accepted_as_strings(site):
+    body = site.submit(12345, CLEAN, article_id=77, author_id=8)
+    assert (body["id"], body["article_id"], body["author_id"]) == ("12345", "77", "8")
+    assert site.get("/v1/comments/12345")[0] == 200
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"text": CLEAN, "article_id": "a", "author_id": "u"}, "id"),
+    (comment("c 1"), "id"),
+    (comment("c/1"), "id"),
+    (comment("x" * 201), "id"),
+    (comment(True), "id"),
+    (comment("c1", text=""), "text"),
+    (comment("c1", text="   "), "text"),
+    (comment("c1", text=5), "text"),
+    ({"id": "c1", "text": CLEAN, "author_id": "u"}, "article_id"),
+    ({"id": "c1", "text": CLEAN, "article_id": "a"}, "author_id"),
+    (comment("c1", author_name=["x"]), "author_name"),
+    (comment("c1", author_name="n" * 201), "author_name"),
+    (comment("c1", article_url="javascript:alert(1)"), "article_url"),
+    (comment("c1", article_url="data:text/html,hi"), "article_url"),
+    (comment("c1", article_url="/relative"), "article_url"),
+    (comment("c1", created_at="yesterday"), "created_at"),
+    (comment("c1", created_at=1700000000), "created_at"),
+    (comment("c1", parent_id={"id": 1}), "parent_id"),
+])
+def test_bad_comment_fields_are_422_naming_the_field(site, payload, field):
+    body = assert_error(site.post("/v1/comments", payload), 422)
+    assert field in [e["field"] for e in body["errors"]]
+
+
+@pytest.mark.parametrize("raw", ["[]", '"text"', "null", "42"])
+def test_body_that_is_not_an_object_is_422(queue_client, roles, raw):
+    response = queue_client.post("/v1/comments", headers=roles.site, data=raw,
+                                 content_type="application/json")
+    assert response.status_code == 422 and response.get_json()["code"] == 422
+
+
+def test_text_over_the_limit_is_413(site, queue_app):
+    limit = queue_app.config["MAX_TEXT_CHARS"]
+    assert_error(site.post("/v1/comments", comment("c1", "ا" * (limit + 1))), 413)
+
+
+def test_body_over_the_content_limit_is_413(queue_client, roles, queue_app):
+    queue_app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = queue_client.post("/v1/comments", headers=roles.site,
+                                 data=json.dumps(comment("c1", "a" * 2000)),
+                                 content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["code"] == 413
+
+
+def test_non_json_is_415_and_broken_json_is_400(queue_client, roles):
+    response = queue_client.post("/v1/comments", headers=roles.site, data="id=1",
+                                 content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and response.get_json()["code"] == 415
+    response = queue_client.post("/v1/comments", headers=roles.site, data=b"{\"id\": ",
+                                 content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["code"] == 400
+    response = queue_client.post("/v1/comments", headers=roles.site, data=b"\xff\xfe{",
+                                 content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_unknown_comment_is_404(site, moderator):
+    assert_error(site.get("/v1/comments/nope"), 404)
+    assert_error(moderator.decide("nope", "approve"), 404)
+
+
+# --- Decisions -----------------------------------------------------------------------------------
+
+@both_backends
+def test_decision_changes_status_and_is_audited(site, moderator):
+    site.submit("c-1", SUSPECT)
+    status, body = moderator.decide("c-1", "reject", rules=["insult"], note="شتيمة واضحة")
+    assert status == 200 and body["status"] == "rejected" and body["result"] == "updated"
+    assert body["decided_by"] == "mona" and body["rules"] == ["insult"]
+    history = site.get("/v1/comments/c-1")[1]["history"]
+    assert [(h["actor"], h["role"], h["action"], h["from_status"], h["to_status"]) for h in history] == [
+        ("system", "system", "system.review", None, "pending"),
+        ("mona", "moderator", "decision.reject", "pending", "rejected")]
+    assert history[1]["rules"] == ["insult"] and history[1]["note"] == "شتيمة واضحة"
+
+
+@both_backends
+def test_repeating_a_decision_is_harmless(site, moderator):
+    site.submit("c-1", SUSPECT)
+    moderator.decide("c-1", "reject", rules=["insult"])
+    status, body = moderator.decide("c-1", "reject", rules=["insult"])
+    assert status == 200 and body["result"] == "unchanged"
+    assert len(site.get("/v1/comments/c-1")[1]["history"]) == 2
+
+
+@both_backends
+def test_a_decision_can_be_reversed_by_anyone_on_staff(site, moderator, admin):
+    site.submit("c-1", SUSPECT)
+    moderator.decide("c-1", "reject", rules=["insult"])
+    status, body = admin.decide("c-1", "approve", note="سخرية وليست شتيمة")
+    assert status == 200 and body["status"] == "published" and body["rules"] == []
+    moderator.decide("c-1", "reject", rules=["insult", "religion"])
+    history = site.get("/v1/comments/c-1")[1]["history"]
+    assert [(h["actor"], h["from_status"], h["to_status"]) for h in history[1:]] == [
+        ("mona", "pending", "rejected"), ("adil", "rejected", "published"),
+        ("mona", "published", "rejected")]
+    assert site.get("/v1/comments/c-1")[1]["rules"] == ["insult", "religion"]
+
+
+@both_backends
+def test_expect_status_refuses_a_stale_decision_with_409(site, moderator, admin):
+    site.submit("c-1", SUSPECT)
+    admin.decide("c-1", "approve", expect_status="pending")
+    body = assert_error(moderator.decide("c-1", "reject", expect_status="pending"), 409)
+    assert "adil" in body["description"]
+    assert site.get("/v1/comments/c-1")[1]["status"] == "published"
+
+
+def test_a_person_can_confirm_a_system_rejection(site, moderator):
+    site.submit("c-1", BLOCKED)
+    status, body = moderator.decide("c-1", "reject", rules=["insult"])
+    assert status == 200 and body["result"] == "updated" and body["status"] == "rejected"
+    assert site.get("/v1/comments/c-1")[1]["history"][-1]["action"] == "decision.reject"
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({}, "decision"),
+    ({"decision": "maybe"}, "decision"),
+    ({"decision": "reject", "rules": "insult"}, "rules"),
+    ({"decision": "reject", "rules": ["spam"]}, "rules"),
+    ({"decision": "reject", "rules": [1]}, "rules"),
+    ({"decision": "approve", "rules": ["insult"]}, "rules"),
+    ({"decision": "approve", "note": 5}, "note"),
+    ({"decision": "approve", "note": "n" * 2001}, "note"),
+    ({"decision": "approve", "expect_status": "gone"}, "expect_status"),
+])
+def test_bad_decisions_are_422(site, moderator, payload, field):
+    site.submit("c-1", SUSPECT)
+    body = assert_error(moderator.post("/v1/comments/c-1/decision", payload), 422)
+    assert field in [e["field"] for e in body["errors"]]
+    assert site.get("/v1/comments/c-1")[1]["status"] == "pending"
+
+
+@both_backends
+def test_bulk_decision_reports_each_id(site, moderator):
+    for i in range(3):
+        site.submit(f"c-{i}", SUSPECT)
+    moderator.decide("c-2", "approve")
+    status, body = moderator.post("/v1/decisions", {
+        "ids": ["c-0", "c-1", "c-2", "missing", "c-0"], "decision": "reject", "rules": ["insult"],
+        "expect_status": "pending"})
+    assert status == 200
+    assert [(r["id"], r["result"]) for r in body["results"]] == [
+        ("c-0", "updated"), ("c-1", "updated"), ("c-2", "conflict"), ("missing", "not_found")]
+    counts = moderator.get("/v1/queue", status="all")[1]["counts"]
+    assert counts == {"pending": 0, "published": 1, "rejected": 2}
+
+
+@pytest.mark.parametrize(("payload", "code"), [
+    ({"decision": "approve"}, 422),
+    ({"ids": [], "decision": "approve"}, 422),
+    ({"ids": "c-1", "decision": "approve"}, 422),
+    ({"ids": ["bad id"], "decision": "approve"}, 422),
+    ({"ids": ["c-1"], "decision": "nope"}, 422),
+    ({"ids": [f"c-{i}" for i in range(501)], "decision": "approve"}, 413),
+])
+def test_bad_bulk_decisions(moderator, payload, code):
+    assert_error(moderator.post("/v1/decisions", payload), code)
+
+
+# --- Listing -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def stocked(site):
+    """Nine comments over two articles and three authors, in three statuses."""
+    texts = [CLEAN, SUSPECT, BLOCKED]
+    for i in range(9):
+        site.submit(f"c-{i}", f"{texts[i % 3]} {i}", article_id=f"a{i % 2}", author_id=f"u{i % 3}")
+    return site
+
+
+@both_backends
+def test_queue_defaults_to_pending_oldest_first_with_counts(stocked, moderator):
+    status, body = moderator.get("/v1/queue")
+    assert status == 200
+    assert [c["id"] for c in body["items"]] == ["c-1", "c-4", "c-7"]
+    assert body["counts"] == {"pending": 3, "published": 3, "rejected": 3}
+    assert body["next_cursor"] is None
+
+
+@both_backends
+def test_queue_filters(stocked, moderator):
+    def ids(**params):
+        status, body = moderator.get("/v1/queue", **params)
+        assert status == 200, body
+        return [c["id"] for c in body["items"]]
+
+    assert ids(status="rejected") == ["c-2", "c-5", "c-8"]
+    assert ids(status="approved") == ids(status="published") == ["c-0", "c-3", "c-6"]
+    assert ids(status="all", article="a1") == ["c-1", "c-3", "c-5", "c-7"]
+    assert ids(status="all", author="u2") == ["c-2", "c-5", "c-8"]
+    assert ids(status="all", rule="insult") == ["c-1", "c-2", "c-4", "c-5", "c-7", "c-8"]
+    assert ids(status="all", rule="religion") == []
+    assert ids(status="all", sort="newest")[:2] == ["c-8", "c-7"]
+    assert ids(status="all", q="مكلخ") == ["c-1", "c-4", "c-7"]
+    assert ids(status="all", q="%") == [] and ids(status="all", q="_") == []
+    assert ids(status="all", since="2000-01-01T00:00:00Z", limit=2) == ["c-0", "c-1"]
+    assert ids(status="all", until="2000-01-01T00:00:00Z") == []
+
+
+@both_backends
+def test_counts_follow_the_filters_but_not_the_status(stocked, moderator):
+    body = moderator.get("/v1/queue", status="rejected", author="u1")[1]
+    assert body["counts"] == {"pending": 3, "published": 0, "rejected": 0}
+    assert body["items"] == []
+
+
+def test_search_ignores_diacritics_and_tatweel(site, moderator):
+    site.submit("c-1", "هادا مـــكلّخ بزاف")
+    assert [c["id"] for c in moderator.get("/v1/queue", status="all", q="مكلخ")[1]["items"]] == ["c-1"]
+
+
+@both_backends
+@pytest.mark.parametrize("sort", ["oldest", "newest", "score"])
+def test_cursor_pagination_visits_every_row_once(site, moderator, sort):
+    for i in range(7):
+        site.submit(f"c-{i}", f"{SUSPECT} {i}")
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"status": "pending", "sort": sort, "limit": 3}
+        if cursor:
+            params["cursor"] = cursor
+        body = moderator.get("/v1/queue", **params)[1]
+        seen += [c["id"] for c in body["items"]]
+        cursor, pages = body["next_cursor"], pages + 1
+        if cursor is None or pages > 5:
+            break
+    assert pages == 3 and sorted(seen) == sorted(f"c-{i}" for i in range(7)) and len(seen) == 7
+    if sort == "score":
+        scores = [max(site.get(f"/v1/comments/{i}")[1]["scores"].values()) for i in seen]
+        assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("params", [
+    {"status": "deleted"}, {"rule": "spam"}, {"sort": "random"}, {"limit": "0"}, {"limit": "201"},
+    {"limit": "ten"}, {"cursor": "garbage"}, {"since": "last week"}, {"q": "x" * 201},
+    {"author": "bad id"},
+])
+def test_bad_queue_parameters_are_422(moderator, params):
+    assert_error(moderator.get("/v1/queue", **params), 422)
+
+
+def test_a_cursor_from_another_sort_is_422(site, moderator):
+    for i in range(3):
+        site.submit(f"c-{i}", SUSPECT + str(i))
+    cursor = moderator.get("/v1/queue", limit=1)[1]["next_cursor"]
+    body = assert_error(moderator.get("/v1/queue", limit=1, sort="score", cursor=cursor), 422)
+    assert "sort=oldest" in body["description"]

@@ -1,0 +1,206 @@
+"""The moderators' pages, rendered on the server: login, CSRF, escaping, highlighting, forms."""
+
+import re
+
+import pytest
+
+from service.highlight import highlight
+from tests.queue.conftest import BLOCKED, SUSPECT
+
+XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_login_sets_a_hardened_session_cookie(browser):
+    response = browser.login("mona")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/review/queue")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_wrong_password_or_unknown_user_is_refused(browser):
+    for name, password in [("mona", "wrong password"), ("nobody", "correct horse battery")]:
+        response = browser.login(name, password)
+        assert response.status_code == 401
+        assert "غير صحيحة" in response.get_data(as_text=True)
+    assert browser.get("/review/queue").status_code == 302
+
+
+def test_login_needs_the_csrf_token(browser):
+    response = browser.post("/review/login", {"username": "mona", "password": "correct horse battery"},
+                            csrf=False)
+    assert response.status_code == 400
+    assert browser.get("/review/queue").status_code == 302
+
+
+def test_login_redirects_only_inside_the_workspace(browser):
+    response = browser.post("/review/login", {"username": "mona", "password": "correct horse battery",
+                                              "next": "https://evil.example/review/"})
+    assert response.headers["Location"] == "/review/queue"
+    browser.post("/review/logout")
+    response = browser.post("/review/login", {"username": "mona", "password": "correct horse battery",
+                                              "next": "/review/settings"})
+    assert response.headers["Location"] == "/review/settings"
+
+
+def test_queue_page_shows_counts_highlights_and_scores(site, moderator_browser):
+    site.submit("c-1", SUSPECT, author_id="u9", author_name="Karim", article_title="الماء",
+                article_url="https://news.example/a/1")
+    site.submit("c-0", BLOCKED, author_id="u9")
+    page = html(moderator_browser.get("/review/queue"))
+    assert '<html lang="ar" dir="rtl">' in page
+    assert re.search(r'data-status="pending">\s*في الانتظار <span class="count">1</span>', page)
+    assert re.search(r'data-status="rejected">\s*مرفوضة <span class="count">1</span>', page)
+    assert ('<mark class="kw kw-suspect" data-rule="insult" title="insult/suspect: مكلخ">مكلخ</mark>'
+            in page)
+    assert 'href="https://news.example/a/1"' in page and "Karim" in page
+    assert "2 تعليق، 1 مرفوض" in page  # the author's history on the card
+    assert page.count("<meter") == 3 and 'name="csrf_token"' in page
+
+
+def test_french_is_the_second_language(site, moderator_browser):
+    site.submit("c-1", SUSPECT)
+    page = html(moderator_browser.get("/review/queue", lang="fr"))
+    assert '<html lang="fr" dir="ltr">' in page and "En attente" in page and "Approuver" in page
+    page = html(moderator_browser.get("/review/queue"))  # the choice sticks to the session
+    assert 'lang="fr"' in page
+    assert 'lang="ar"' in html(moderator_browser.get("/review/queue", lang="ar"))
+
+
+def test_comment_text_is_always_escaped(site, moderator_browser):
+    site.submit("c-1", XSS, author_name='<b onmouseover="x()">Bad</b>', article_title="<i>t</i>")
+    for url, params in (("/review/queue", {"status": "all"}), ("/review/comments/c-1", {})):
+        page = html(moderator_browser.get(url, **params))
+        assert "<script>alert" not in page and "<img src=x" not in page and "<b onmouseover" not in page
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+        assert "&lt;b onmouseover=" in page and "&lt;i&gt;t&lt;/i&gt;" in page
+
+
+def test_pages_carry_a_strict_content_security_policy(moderator_browser):
+    response = moderator_browser.get("/review/queue")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_highlight_escapes_every_piece_and_marks_the_offsets():
+    text = '<b>x</b> يا حمار & "q"'
+    start = text.index("حمار")
+    out = str(highlight(text, [{"rule": "insult", "level": "block", "term": '"><script>',
+                                "start": start, "end": start + 4}]))
+    assert out.startswith("&lt;b&gt;x&lt;/b&gt; يا <mark class=\"kw kw-block\"")
+    assert 'title="insult/block: &#34;&gt;&lt;script&gt;">حمار</mark>' in out
+    assert out.endswith(" &amp; &#34;q&#34;")
+
+
+def test_highlight_merges_overlaps_and_ignores_bad_offsets():
+    text = "ولد الحرام"
+    out = str(highlight(text, [
+        {"rule": "insult", "level": "suspect", "term": "ولد", "start": 0, "end": 3},
+        {"rule": "insult", "level": "block", "term": "ولد الحرام", "start": 0, "end": 10},
+        {"rule": "religion", "level": "block", "term": "x", "start": 5, "end": 99},
+        {"rule": "religion", "level": "block", "term": "x", "start": "0", "end": 2}]))
+    assert out.count("<mark") == 1 and 'class="kw kw-block"' in out and out.endswith("ولد الحرام</mark>")
+
+
+def test_deciding_from_the_card(site, moderator_browser):
+    site.submit("c-1", SUSPECT)
+    response = moderator_browser.post("/review/comments/c-1/decision", {
+        "decision": "reject", "rules": ["insult", "religion"], "expect_status": "pending",
+        "next": "/review/queue?status=pending"})
+    assert response.status_code == 302 and response.headers["Location"] == "/review/queue?status=pending"
+    record = site.get("/v1/comments/c-1")[1]
+    assert record["status"] == "rejected" and record["rules"] == ["insult", "religion"]
+    assert record["decided_by"] == "mona"
+    assert "تم حفظ القرار" in html(moderator_browser.get("/review/queue"))
+
+
+def test_a_form_without_the_csrf_token_changes_nothing(site, moderator_browser):
+    site.submit("c-1", SUSPECT)
+    for token in (None, "forged"):
+        data = {"decision": "approve"} | ({"csrf_token": token} if token else {})
+        response = moderator_browser.post("/review/comments/c-1/decision", data, csrf=False)
+        assert response.status_code == 400
+    assert site.get("/v1/comments/c-1")[1]["status"] == "pending"
+
+
+def test_a_stale_card_gets_a_warning_not_an_overwrite(site, moderator_browser, admin):
+    site.submit("c-1", SUSPECT)
+    admin.decide("c-1", "approve")
+    response = moderator_browser.post("/review/comments/c-1/decision",
+                                      {"decision": "reject", "expect_status": "pending"})
+    assert response.status_code == 302
+    assert site.get("/v1/comments/c-1")[1]["status"] == "published"
+    assert "قرر مشرف آخر" in html(moderator_browser.get("/review/queue"))
+
+
+def test_bad_form_values_are_422(site, moderator_browser):
+    site.submit("c-1", SUSPECT)
+    for data in ({"decision": "delete"}, {"decision": "reject", "rules": ["spam"]},
+                 {"decision": "reject", "expect_status": "gone"}):
+        assert moderator_browser.post("/review/comments/c-1/decision", data).status_code == 422
+    assert moderator_browser.post("/review/comments/none/decision",
+                                  {"decision": "approve"}).status_code == 404
+
+
+def test_bulk_select_decides_every_checked_comment(site, moderator_browser):
+    for i in range(3):
+        site.submit(f"c-{i}", SUSPECT)
+    response = moderator_browser.post("/review/decisions", {"ids": ["c-0", "c-2"], "decision": "approve"})
+    assert response.status_code == 302
+    statuses = [site.get(f"/v1/comments/c-{i}")[1]["status"] for i in range(3)]
+    assert statuses == ["published", "pending", "published"]
+    assert "تم تطبيق القرار على 2" in html(moderator_browser.get("/review/queue"))
+    moderator_browser.post("/review/decisions", {"decision": "approve"})
+    assert "لم يتم تحديد" in html(moderator_browser.get("/review/queue"))
+
+
+def test_comment_page_shows_history_and_the_authors_earlier_comments(site, moderator, moderator_browser):
+    site.submit("c-0", BLOCKED, author_id="u5")
+    site.submit("c-1", SUSPECT, author_id="u5")
+    moderator.decide("c-1", "reject", rules=["insult"], note="note <b>x</b>")
+    page = html(moderator_browser.get("/review/comments/c-1"))
+    assert "decision.reject" in page and "system.review" in page
+    assert "note &lt;b&gt;x&lt;/b&gt;" in page
+    assert 'href="/review/comments/c-0"' in page
+    assert "2 تعليق، 2 مرفوض" in page
+
+
+def test_keyword_page_forms_are_for_admins(admin_browser, moderator_browser, site):
+    assert 'name="term"' not in html(moderator_browser.get("/review/keywords"))
+    page = html(admin_browser.get("/review/keywords"))
+    assert 'name="term"' in page and "مكلخ" in page
+    assert admin_browser.post("/review/keywords", {"rule": "insult", "level": "block",
+                                                   "term": "بخوش"}).status_code == 302
+    assert site.submit("c-1", "واحد بخوش")["status"] == "rejected"
+    assert admin_browser.post("/review/keywords", {"rule": "insult", "level": "block",
+                                                   "term": ""}).status_code == 422
+
+
+def test_settings_page_shows_the_model_and_lets_admins_set_thresholds(admin_browser, moderator_browser,
+                                                                      admin):
+    page = html(moderator_browser.get("/review/settings"))
+    assert "نسخة النموذج" in page and 'name="insult.review"' not in page
+    page = html(admin_browser.get("/review/settings"))
+    assert 'name="insult.review"' in page
+    assert admin_browser.post("/review/settings/thresholds",
+                              {"insult.review": "0.4", "insult.reject": ""}).status_code == 302
+    assert admin.get("/v1/thresholds")[1]["overrides"] == {"insult": {"review": 0.4}}
+    for bad in ({"insult.review": "abc"}, {"religion.reject": "7"}):
+        assert admin_browser.post("/review/settings/thresholds", bad).status_code == 422
+
+
+def test_logout_ends_the_session(moderator_browser):
+    assert moderator_browser.post("/review/logout").status_code == 302
+    assert moderator_browser.get("/review/queue").status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/review/queue?status=nope", "/review/queue?cursor=zzz"])
+def test_bad_query_gives_an_html_422(moderator_browser, url):
+    response = moderator_browser.client.get(url, headers={"Accept": "text/html"})
+    assert response.status_code == 422 and response.mimetype == "text/html"

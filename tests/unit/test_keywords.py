@@ -1,0 +1,382 @@
+"""The keyword matcher's rules, the list files' validation, the shipped lists against evasion."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from service.keywords import (
+    DEFAULT_KEYWORD_DIR,
+    LEVELS,
+    KeywordEntry,
+    KeywordListError,
+    KeywordMatcher,
+    Match,
+    entry_problem,
+    load_keyword_entries,
+    term_key,
+)
+from service.rules import RULES
+from service.text.arabic import normalize_for_matching
+from tests import evasion
+
+ENTRIES = [
+    KeywordEntry("insult", "suspect", "كلب", "darija: dog"),
+    KeywordEntry("insult", "suspect", "حمار", "darija: donkey"),
+    KeywordEntry("insult", "block", "قحبة", "darija: whore"),
+    KeywordEntry("insult", "block", "زب", "darija: dick"),
+    KeywordEntry("insult", "block", "ولد الحرام", "darija: bastard"),
+    KeywordEntry("insult", "block", "fils de pute", "fr: son of a whore"),
+    KeywordEntry("insult", "block", "pute", "fr: whore"),
+    KeywordEntry("insult", "block", "salope", "fr: slut"),
+    KeywordEntry("insult", "suspect", "chienne", "fr: bitch"),
+    KeywordEntry("insult", "suspect", "hmar", "arabizi: donkey"),
+    KeywordEntry("insult", "suspect", "kelb", "arabizi: dog"),
+    KeywordEntry("insult", "block", "9a7ba", "arabizi: whore"),
+    KeywordEntry("insult", "block", "zamel", "arabizi: slur"),
+    KeywordEntry("insult", "block", "wld l7ram", "arabizi: bastard"),
+    KeywordEntry("religion", "block", "نعل دين", "darija: damn the religion of"),
+    KeywordEntry("religion", "block", "n3al din", "arabizi: damn the religion of"),
+    KeywordEntry("incitement", "suspect", "الروافض", "msa: sectarian term for Shia"),
+]
+ALLOW = ["زكي", "كسكس", "حرامي"]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return KeywordMatcher(ENTRIES + [KeywordEntry("insult", "block", "زك"),
+                                     KeywordEntry("insult", "block", "سكس")], allow=ALLOW)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return KeywordMatcher.from_directory(DEFAULT_KEYWORD_DIR)
+
+
+def found(matcher, text):
+    """Return (rule, term, matched text) for each match."""
+    return [(m.rule, m.term, text[m.start:m.end]) for m in matcher.find(text)]
+
+
+def terms(matcher, text):
+    return [m.term for m in matcher.find(text)]
+
+
+# --- Whole tokens and clitics --------------------------------------------------------------------
+
+@pytest.mark.parametrize("prefix", ["و", "ف", "ب", "ك", "ل", "ال", "لل", "وال", "فال", "بال", "كال",
+                                    "ولل", "وب", "فب", "ول", "يا", "ويا", "يال"])
+def test_arabic_prefixes_are_stripped(matcher, prefix):
+    assert found(matcher, f"شفت {prefix}كلب اليوم") == [("insult", "كلب", f"{prefix}كلب")]
+
+
+@pytest.mark.parametrize("suffix", ["ه", "ها", "هم", "هن", "هما", "كم", "كن", "ك", "ي", "نا", "ني",
+                                    "و"])
+def test_arabic_pronoun_suffixes_are_stripped(matcher, suffix):
+    assert terms(matcher, f"هذا حمار{suffix}") == ["حمار"]
+
+
+def test_prefix_and_suffix_together(matcher):
+    assert found(matcher, "وبحمارهم") == [("insult", "حمار", "وبحمارهم")]
+
+
+def test_teh_marbuta_written_teh_before_a_suffix(matcher):
+    assert found(matcher, "قحبتك") == [("insult", "قحبة", "قحبتك")]
+
+
+def test_clitics_are_stripped_only_while_two_letters_remain():
+    single_letter = KeywordMatcher([KeywordEntry("insult", "block", "ز")])
+    assert terms(single_letter, "ز") == ["ز"]
+    assert single_letter.find("وز") == [] and single_letter.find("زه") == []
+
+
+@pytest.mark.parametrize("text", ["مكلبش", "كلبش", "الكلبوزات", "قلب", "كلابة", "زبون", "زبيب",
+                                  "تحمارت", "salopette", "kelbouna"])
+def test_no_match_inside_a_longer_word(matcher, text):
+    assert matcher.find(text) == []
+
+
+def test_plural_and_feminine_forms_match_only_when_listed(matcher):
+    assert matcher.find("حمير") == []  # only حمار is listed here
+    assert terms(KeywordMatcher([KeywordEntry("insult", "suspect", "حمير")]), "الحمير") == ["حمير"]
+
+
+def test_an_article_on_a_listed_term_is_optional(matcher):
+    assert terms(matcher, "روافض") == terms(matcher, "والروافض") == ["الروافض"]
+
+
+def test_elongated_and_doubled_letters_meet_the_term(matcher):
+    assert terms(matcher, "ياحماااار") == ["حمار"]
+    assert terms(matcher, "حماار") == ["حمار"]
+
+
+# --- The allow list ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["زكي", "يازكي", "الكسكس", "بالكسكس", "وزكي"])
+def test_allowed_words_never_match(matcher, text):
+    assert matcher.find(text) == []
+
+
+def test_the_allow_list_is_what_keeps_them_from_matching():
+    without_allow = KeywordMatcher([KeywordEntry("insult", "block", "زك"),
+                                    KeywordEntry("insult", "block", "سكس")])
+    assert terms(without_allow, "زكي") == ["زك"] and terms(without_allow, "كسكس") == ["سكس"]
+
+
+def test_an_allowed_word_does_not_hide_its_term(matcher):
+    assert terms(matcher, "زكك") == ["زك"]
+
+
+# --- Phrases -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["ولد الحرام", "وولد الحرام", "ولد لحرام", "ولد حرام",
+                                  "يا ولد الحراااام",
+                                  "ولد.الحرام", "ولد الحرامك", "ولدالحرام"])
+def test_arabic_phrases(matcher, text):
+    assert terms(matcher, text) == ["ولد الحرام"]
+
+
+@pytest.mark.parametrize("text", ["ولد صاحبي الحرام", "ولد الحرامي", "الحرام ولد"])
+def test_arabic_phrases_need_their_words_in_order(matcher, text):
+    assert "ولد الحرام" not in terms(matcher, text)
+
+
+@pytest.mark.parametrize("text", ["نعل دين مك", "نعل الدين", "نعلدين", "نعل دينمك", "ونعل دين"])
+def test_blasphemous_curse_forms(matcher, text):
+    assert terms(matcher, text) == ["نعل دين"]
+
+
+@pytest.mark.parametrize("text", ["n3al din", "N3EL DINE", "n3al dinmok", "n3aldin",
+                                  "n3aaaal diiiin"])
+def test_arabizi_phrases(matcher, text):
+    assert terms(matcher, text) == ["n3al din"]
+
+
+@pytest.mark.parametrize("text", ["wld l7ram", "weld l7ram", "ould el7ram", "wld 7ram",
+                                  "wlad l7ram"])
+def test_arabizi_phrase_spellings_and_articles(matcher, text):
+    assert terms(matcher, text) == ["wld l7ram"]
+
+
+def test_a_phrase_hides_the_term_inside_it(matcher):
+    assert found(matcher, "t'es un fils de pute") == [("insult", "fils de pute", "fils de pute")]
+
+
+# --- Latin script --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("7mar", "hmar"), ("hmer", "hmar"), ("HMAR", "hmar"), ("kalb", "kelb"), ("klb", "kelb"),
+    ("qahba", "9a7ba"), ("9ahba", "9a7ba"), ("zaml", "zamel"), ("zzzzamel", "zamel"),
+])
+def test_arabizi_spellings(matcher, text, term):
+    assert terms(matcher, f"nta {text} a sahbi") == [term]
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("lkelb", "kelb"), ("el7mar", "hmar"), ("l9a7ba", "9a7ba"), ("wl9a7ba", "9a7ba"),
+    ("bzamel", "zamel"), ("ya7mar", "hmar"), ("delkelb", "kelb"),
+])
+def test_darija_prefixes_on_latin_tokens(matcher, text, term):
+    assert found(matcher, text) == [("insult", term, text)]
+
+
+def test_a_latin_prefix_is_stripped_only_while_three_letters_remain():
+    short = KeywordMatcher([KeywordEntry("insult", "block", "zb", "arabizi")])
+    assert terms(short, "zb") == ["zb"] and short.find("lzb") == []
+
+
+def test_kalb_and_qalb_stay_apart(matcher):
+    assert matcher.find("qalbi m3ak") == []
+
+
+@pytest.mark.parametrize("text", ["s@l0pe", "SALOPE", "sal0ppe", "salopes", "ѕаlоре", "p.u.t.e"])
+def test_french_leetspeak(matcher, text):
+    assert len(matcher.find(f"quelle {text} !")) == 1
+
+
+def test_french_terms_skip_the_arabizi_skeleton(matcher):
+    assert matcher.find("la chine") == []  # chienne and chine share the Arabizi skeleton "cin"
+    assert terms(matcher, "ch1enne") == ["chienne"]
+
+
+@pytest.mark.parametrize("text", ["contre", "kalbi", "hamra", "ahmar", "zamil", "9alb", "putsch"])
+def test_latin_words_that_only_resemble_a_term(matcher, text):
+    assert matcher.find(text) == []
+
+
+# --- Matches -------------------------------------------------------------------------------------
+
+def test_match_offsets_cover_the_disguised_word(matcher):
+    text = "قال لي يا كَلْـــبٌ\u200d ثم ذهب"
+    [match] = matcher.find(text)
+    assert text[match.start:match.end] == "يا كَلْـــبٌ\u200d"[3:]
+
+
+def test_matches_are_sorted_and_unique(matcher):
+    text = "9a7ba w قحبة w kelb w 9a7ba"
+    matches = matcher.find(text)
+    assert [m.start for m in matches] == sorted(m.start for m in matches)
+    assert len({(m.rule, m.start, m.end) for m in matches}) == len(matches) == 4
+
+
+def test_block_wins_over_suspect_on_the_same_span():
+    both = KeywordMatcher([KeywordEntry("insult", "suspect", "كلب"),
+                           KeywordEntry("insult", "block", "كلب")])
+    assert [m.level for m in both.find("كلب")] == ["block"]
+
+
+def test_match_to_dict():
+    assert Match("insult", "block", "قحبة", 3, 7).to_dict() == {
+        "rule": "insult", "level": "block", "term": "قحبة", "start": 3, "end": 7}
+
+
+def test_clean_text_has_no_match(matcher):
+    assert matcher.find("شكرا على المقال، merci pour l'article") == []
+
+
+# --- Entries and files ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    (KeywordEntry("insults", "block", "x"), "unknown rule"),
+    (KeywordEntry("insult", "blok", "x"), "unknown level"),
+    (KeywordEntry("insult", "block", "\u064E\u0640"), "no letters"),
+    (KeywordEntry("insult", "block", "123"), "no letters"),
+])
+def test_entry_problems(entry, problem):
+    assert problem in entry_problem(entry)
+    with pytest.raises(ValueError, match=problem):
+        KeywordMatcher([entry])
+
+
+def _write_lists(directory: Path, **files: str) -> Path:
+    contents = {f"{rule}.tsv": "# header\n" for rule in RULES} | {"allow.txt": ""}
+    contents |= {name.replace("_", "."): text for name, text in files.items()}
+    for name, text in contents.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_load_keyword_entries(tmp_path):
+    _write_lists(tmp_path, insult_tsv="# c\n\nblock\tقحبة\tdarija\nsuspect\tحمار\n",
+                 allow_txt="# c\nزكي\n")
+    entries, allow = load_keyword_entries(tmp_path)
+    assert entries == [KeywordEntry("insult", "block", "قحبة", "darija"),
+                       KeywordEntry("insult", "suspect", "حمار")]
+    assert allow == ["زكي"]
+
+
+@pytest.mark.parametrize(("files", "where", "what"), [
+    ({"insult_tsv": "# c\nblok\tقحبة\n"}, "insult.tsv:2", "unknown level 'blok'"),
+    ({"religion_tsv": "block قحبة\n"}, "religion.tsv:1", "got 1 tab-separated field"),
+    ({"insult_tsv": "block\tقحبة\tnote\textra\n"}, "insult.tsv:1", "got 4 tab-separated field"),
+    ({"insult_tsv": "block\t\u064E\n"}, "insult.tsv:1", "no letters"),
+    ({"insult_tsv": "block\tقحبة\n\nsuspect\tقحبه\n"}, "insult.tsv:3", "duplicates line 1"),
+    ({"insult_tsv": "block\tالروافض\nsuspect\tروافض\n"}, "insult.tsv:2", "duplicates line 1"),
+    ({"insult_tsv": "block\tزكي\n", "allow_txt": "زكي\n"}, "insult.tsv:1", "on the allow list"),
+    ({"allow_txt": "# c\nزكي كسكس\n"}, "allow.txt:2", "exactly one word"),
+])
+def test_list_errors_name_file_and_line(tmp_path, files, where, what):
+    _write_lists(tmp_path, **files)
+    with pytest.raises(KeywordListError) as error:
+        load_keyword_entries(tmp_path)
+    assert where in str(error.value) and what in str(error.value)
+
+
+def test_missing_rule_list(tmp_path):
+    _write_lists(tmp_path)
+    (tmp_path / "religion.tsv").unlink()
+    with pytest.raises(KeywordListError, match=r"religion\.tsv: missing keyword list"):
+        load_keyword_entries(tmp_path)
+
+
+def test_unknown_rule_list(tmp_path):
+    _write_lists(tmp_path)
+    (tmp_path / "insults.tsv").write_text("block\tx\n", encoding="utf-8")
+    with pytest.raises(KeywordListError, match=r"insults\.tsv: no rule named 'insults'"):
+        load_keyword_entries(tmp_path)
+
+
+def test_building_a_few_thousand_terms_is_fast():
+    entries = [KeywordEntry("insult", "block", f"كلمة{chr(0x0628 + i % 20)}{i}")
+               for i in range(3000)]
+    entries += [KeywordEntry("insult", "block", f"mot{i} de {i}", "fr") for i in range(1000)]
+    started = time.perf_counter()
+    KeywordMatcher(entries)
+    assert time.perf_counter() - started < 0.5
+
+
+# --- The shipped lists ---------------------------------------------------------------------------
+
+SHIPPED_ENTRIES, SHIPPED_ALLOW = load_keyword_entries(DEFAULT_KEYWORD_DIR)
+BLOCK_ENTRIES = [e for e in SHIPPED_ENTRIES if e.level == "block"]
+
+
+def test_shipped_lists_are_valid():
+    assert {e.rule for e in SHIPPED_ENTRIES} == set(RULES)
+    assert {e.level for e in SHIPPED_ENTRIES} == set(LEVELS)
+    for rule in RULES:
+        keys = [term_key(e.term) for e in SHIPPED_ENTRIES if e.rule == rule]
+        assert len(keys) == len(set(keys)), rule
+    assert all(normalize_for_matching(e.term).strip() for e in SHIPPED_ENTRIES)
+    assert all(e.note for e in SHIPPED_ENTRIES)
+    assert 150 <= len(SHIPPED_ENTRIES) <= 300
+
+
+@pytest.mark.parametrize("entry", SHIPPED_ENTRIES, ids=lambda e: f"{e.rule}-{e.term}")
+def test_every_shipped_term_matches_itself(shipped, entry):
+    assert any(m.rule == entry.rule and m.level == entry.level for m in shipped.find(entry.term))
+
+
+@pytest.mark.parametrize("text", [
+    # Groups named without hate: the classifier judges context, the lists never name them.
+    "اليهود المغاربة جزء من تاريخ هذا البلد", "الشيعة والسنة", "المسيحيين في المغرب", "الأمازيغ",
+    "الأفارقة", "les migrants subsahariens", "les juifs marocains", "les arabes et les berbères",
+    # Innocent words near listed ones.
+    "زكريا دفع الزكاة وأكل الكسكس مع زكي", "الزبون اشترى الزبيب", "قلبي معاك", "كسى الفقراء",
+    "الكلاب الضالة ولات خطر على الدراري فالحي", "ولد الحرامي شد الحبس", "رئيس الحكومة تفوه بكلام",
+    "lah yr7em lwalidin, bravo 3la had lmaqal", "lah ykhlf 3la lfellah, l7mir w lbgar mato bl3tech",
+    "Le ministre doit démissionner, c'est un échec total", "la Chine et le Japon",
+    "Yannick porte des Nike", "الحمد لله على السلامة", "نعل جديدة فالسوق",
+    "ما كاين حتى دين على الدولة", "tabboune et la presse",
+    "قواعد اللعبة", "الإعراب عن القلق", "سيارة 2024 بثمن 74 مليون",
+])
+def test_shipped_lists_leave_innocent_text_alone(shipped, text):
+    assert [m for m in shipped.find(text) if m.level == "block"] == []
+
+
+# --- Evasion: every block term, disguised, is still caught where it is ---------------------------
+
+def _is_arabic(term: str) -> bool:
+    return any(evasion.is_arabic_letter(c) for c in term)
+
+
+def _variants(term: str) -> dict[str, str]:
+    variants = {
+        "diacritics": evasion.add_diacritics(term),
+        "elongated": evasion.elongate(term),
+        "zero_width": evasion.add_zero_width(term),
+        "lookalikes": evasion.swap_lookalikes(term),
+        "spaced": evasion.space_out(term),
+        "dotted": evasion.space_out(term, sep="."),
+    }
+    if _is_arabic(term):
+        variants["tatweel"] = evasion.add_tatweel(term)
+    else:
+        variants |= {"upper": evasion.upper_case(term), "leet": evasion.leetify(term),
+                     "doubled": evasion.double_letters(term)}
+    return variants
+
+
+EVASION_CASES = [(entry, name, variant) for entry in BLOCK_ENTRIES
+                 for name, variant in _variants(entry.term).items()]
+
+
+@pytest.mark.parametrize(("entry", "name", "variant"), EVASION_CASES,
+                         ids=[f"{e.rule}-{e.term}-{name}" for e, name, _ in EVASION_CASES])
+def test_disguised_block_terms_are_caught(shipped, entry, name, variant):
+    before = "قال لي " if _is_arabic(entry.term) else "il m'a dit "
+    after = " البارحة" if _is_arabic(entry.term) else " hier soir"
+    text = before + variant + after
+    spans = {(m.start, m.end) for m in shipped.find(text)
+             if m.rule == entry.rule and m.level == "block"}
+    assert (len(before), len(before) + len(variant)) in spans, (variant, shipped.find(text))

@@ -1,0 +1,89 @@
+"""Loading artifacts: the real thing loads, anything damaged or foreign is refused clearly."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from service import create_app
+from service.model import ArtifactError, load_artifact, resolve_model_dir
+from service.rules import RULES
+
+
+@pytest.fixture
+def artifact_copy(model_dir, tmp_path):
+    """A writable copy of the tiny model's artifact folder."""
+    source = resolve_model_dir(model_dir)
+    return shutil.copytree(source, tmp_path / source.name)
+
+
+def edit_metadata(directory, **changes):
+    path = directory / "metadata.json"
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    metadata.update(changes)
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+
+
+def test_registry_pointer_resolves_to_a_loadable_artifact(model_dir):
+    bundle = load_artifact(model_dir)
+    assert bundle.version == (model_dir / "current").read_text().strip()
+    assert set(bundle.thresholds) == set(RULES)
+
+
+def test_metadata_records_what_the_loader_checks(model_dir):
+    metadata = load_artifact(model_dir).metadata
+    for key in ("model_version", "created_at", "sklearn_version", "python_version", "data_sources",
+                "metrics", "thresholds", "artifact_sha256", "rules"):
+        assert key in metadata
+    assert metadata["data_sources"][0]["rows"] > 0
+    assert len(metadata["data_sources"][0]["sha256"]) == 64
+
+
+def test_other_sklearn_version_is_refused(artifact_copy):
+    edit_metadata(artifact_copy, sklearn_version="0.24.2")
+    with pytest.raises(ArtifactError, match="scikit-learn 0.24.2"):
+        load_artifact(artifact_copy)
+
+
+def test_damaged_artifact_is_refused(artifact_copy):
+    with (artifact_copy / "model.joblib").open("r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\x00garbage\x00")
+    with pytest.raises(ArtifactError, match="damaged"):
+        load_artifact(artifact_copy)
+
+
+def test_truncated_artifact_with_matching_hash_is_refused(artifact_copy):
+    from service.model import sha256_of
+
+    path = artifact_copy / "model.joblib"
+    path.write_bytes(path.read_bytes()[:500])
+    edit_metadata(artifact_copy, artifact_sha256=sha256_of(path))
+    with pytest.raises(ArtifactError, match="cannot load"):
+        load_artifact(artifact_copy)
+
+
+def test_missing_model_names_the_fix(tmp_path):
+    with pytest.raises(ArtifactError, match="no model at"):
+        load_artifact(tmp_path)
+
+
+def test_pointer_to_missing_version_is_refused(tmp_path):
+    (tmp_path / "current").write_text("nope\n")
+    with pytest.raises(ArtifactError, match="not a model"):
+        load_artifact(tmp_path)
+
+
+def test_app_refuses_to_start_on_a_bad_artifact(artifact_copy):
+    edit_metadata(artifact_copy, sklearn_version="0.24.2")
+    with pytest.raises(ArtifactError):
+        create_app({"TESTING": True, "MODEL_DIR": str(artifact_copy)})
+
+
+def test_fast_single_path_equals_batch_path(model_dir):
+    classifier = load_artifact(model_dir).classifier
+    texts = ["انت حمار", "مقال رائع شكرا", "n3al din mok", "le ministre doit partir", "؟؟؟", "x"]
+    batch = classifier.predict_proba(texts)
+    single = np.vstack([classifier.predict_proba_one(t) for t in texts])
+    np.testing.assert_allclose(single, batch, rtol=1e-9, atol=1e-12)

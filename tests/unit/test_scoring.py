@@ -1,0 +1,74 @@
+"""The policy that turns keyword matches and scores into a verdict (pure functions, no app)."""
+
+import pytest
+
+from service.keywords import Match
+from service.scoring import Policy, RuleThresholds, decide
+
+STORED = {rule: {"suspect": 0.2, "review": 0.5, "reject": 0.9, "decision": 0.6} for rule in ("insult", "incitement", "religion")}
+CLEAN = {"insult": 0.1, "incitement": 0.1, "religion": 0.1}
+
+
+@pytest.fixture
+def policy():
+    return Policy.from_model(STORED)
+
+
+def test_clean_scores_and_no_match_approve(policy):
+    assert decide(CLEAN, [], policy) == ("approve", [], [])
+
+
+@pytest.mark.parametrize(("score", "verdict"), [(0.49, "approve"), (0.5, "review"), (0.89, "review"), (0.9, "reject")])
+def test_model_score_against_thresholds(policy, score, verdict):
+    got, flags, reasons = decide({**CLEAN, "incitement": score}, [], policy)
+    assert got == verdict
+    assert flags == ([] if verdict == "approve" else ["incitement"])
+    assert all(r.source == "model" for r in reasons)
+
+
+def test_block_term_rejects_even_with_clean_scores(policy):
+    match = Match("religion", "block", "نعل دين", 0, 7)
+    verdict, flags, reasons = decide(CLEAN, [match], policy)
+    assert (verdict, flags) == ("reject", ["religion"])
+    assert reasons[0].source == "keyword" and "نعل دين" in reasons[0].detail
+
+
+def test_suspect_term_holds_for_review_when_the_model_supports_its_rule(policy):
+    match = Match("insult", "suspect", "حمار", 3, 7)
+    verdict, flags, reasons = decide({**CLEAN, "insult": 0.2}, [match], policy)
+    assert (verdict, flags) == ("review", ["insult"])
+    assert "حمار" in reasons[0].detail
+
+
+def test_suspect_term_alone_does_not_hold_a_comment_the_model_finds_clean(policy):
+    # "الحمار وصل 3000 درهم فالسوق": farm news, not an insult.
+    assert decide(CLEAN, [Match("insult", "suspect", "حمار", 0, 5)], policy) == ("approve", [], [])
+
+
+def test_strictest_reason_wins_and_flags_keep_rule_order(policy):
+    matches = [Match("religion", "suspect", "x", 0, 1)]
+    verdict, flags, _ = decide({**CLEAN, "insult": 0.95, "religion": 0.3}, matches, policy)
+    assert verdict == "reject"
+    assert flags == ["insult", "religion"]
+
+
+def test_repeated_matches_of_one_term_give_one_reason(policy):
+    matches = [Match("insult", "block", "t", 0, 1), Match("insult", "block", "t", 5, 6)]
+    assert len(decide(CLEAN, matches, policy)[2]) == 1
+
+
+def test_overrides_replace_stored_thresholds():
+    policy = Policy.from_model(STORED, {"insult": {"review": 0.2}})
+    assert policy.thresholds["insult"] == RuleThresholds(review=0.2, reject=0.9, suspect=0.2)
+    assert policy.thresholds["religion"] == RuleThresholds(review=0.5, reject=0.9, suspect=0.2)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"spam": {"review": 0.2}},
+    {"insult": {"warn": 0.2}},
+    {"insult": {"review": 0.95}},  # review above reject
+    {"insult": {"reject": 1.5}},
+])
+def test_bad_overrides_are_refused(overrides):
+    with pytest.raises(ValueError):
+        Policy.from_model(STORED, overrides)

@@ -1,0 +1,150 @@
+"""Reading labelled comments: the project's corpus and datasets in the unified JSONL format.
+
+A label is 1 (the rule is broken), 0 (it is not) or None (the source does not say); None is never
+read as 0."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.rules import RULES
+from service.text.arabic import normalize_for_model
+
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+CORPUS_SOURCE = "corpus"
+
+
+class DataError(ValueError):
+    """A data file is unreadable or a row is malformed; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled comment."""
+
+    id: str
+    text: str
+    labels: dict[str, int | None]
+    source: str
+    split: str
+    tags: tuple[str, ...] = field(default=())
+
+    def label(self, rule: str) -> int | None:
+        return self.labels.get(rule)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A file read for training or evaluation, recorded in the model's metadata."""
+
+    path: str
+    sha256: str
+    rows: int
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256, "rows": self.rows}
+
+
+def data_files(path: Path | str) -> list[Path]:
+    """Return the JSONL files at ``path``: the file itself, or a folder's *.jsonl, sorted."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise DataError(f"{path} holds no .jsonl files")
+        return files
+    if not path.is_file():
+        raise DataError(f"{path} does not exist")
+    return [path]
+
+
+def read_jsonl(path: Path) -> tuple[list[Example], DataSource]:
+    """Read one unified-format file; rows with no usable text are refused with their line."""
+    raw = path.read_bytes()
+    examples = []
+    for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            examples.append(parse_row(json.loads(line), default_source=path.stem))
+        except (ValueError, KeyError, TypeError) as error:
+            raise DataError(f"{path}:{number}: {error}") from error
+    source = DataSource(str(path), hashlib.sha256(raw).hexdigest(), len(examples))
+    return examples, source
+
+
+def parse_row(row: dict, default_source: str) -> Example:
+    """Turn one JSON object of the unified format into an Example."""
+    text = row["text"]
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("'text' must be a non-empty string")
+    labels = {}
+    for rule in RULES:
+        value = row.get("labels", {}).get(rule)
+        if value not in (0, 1, None):
+            raise ValueError(f"label {rule}={value!r} is not 0, 1 or null")
+        labels[rule] = value
+    source = row.get("source") or default_source
+    split = row.get("split") or hash_split(text)
+    return Example(str(row.get("id", "")), text, labels, source, split, tuple(row.get("tags", ())))
+
+
+def read_paths(paths: Iterable[Path | str]) -> tuple[list[Example], list[DataSource]]:
+    """Read every file under ``paths``."""
+    examples, sources = [], []
+    for path in paths:
+        for file in data_files(path):
+            rows, source = read_jsonl(file)
+            examples.extend(rows)
+            sources.append(source)
+    return examples, sources
+
+
+def read_corpus(corpus_dir: Path = CORPUS_DIR) -> tuple[list[Example], list[DataSource]]:
+    """Read the project's own hand-written corpus."""
+    return read_paths([corpus_dir])
+
+
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def dedup_key(text: str) -> str:
+    """Return a key equal for comments that differ only in spelling noise, case, punctuation,
+    digits, diacritics, elongation, mentions or URLs: near-duplicates share it."""
+    return _NON_LETTERS.sub("", normalize_for_model(text).replace("USER", "").replace("URL", ""))
+
+
+def hash_split(text: str, dev: int = 10, test: int = 10) -> str:
+    """Return a stable split for a text with no split of its own: 80/10/10 by default."""
+    bucket = int(hashlib.sha256(dedup_key(text).encode()).hexdigest()[:8], 16) % 100
+    return "test" if bucket < test else "dev" if bucket < test + dev else "train"
+
+
+def in_validation(text: str, percent: int) -> bool:
+    """Hold out ``percent``% of training texts for validation, by near-duplicate group."""
+    key = dedup_key(text) + "#validation"
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100 < percent
+
+
+def deduplicate(examples: Iterable[Example]) -> list[Example]:
+    """Keep the first example of each near-duplicate group (corpus rows come first)."""
+    seen, kept = set(), []
+    for example in examples:
+        key = dedup_key(example.text) or example.text
+        if key not in seen:
+            seen.add(key)
+            kept.append(example)
+    return kept
+
+
+def iter_labelled(examples: Iterable[Example], rule: str) -> Iterator[tuple[Example, int]]:
+    """Yield (example, label) for the examples that carry a label for ``rule``."""
+    for example in examples:
+        label = example.label(rule)
+        if label is not None:
+            yield example, label

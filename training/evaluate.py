@@ -1,0 +1,163 @@
+"""Evaluate models on labelled data, per dataset, split, rule and script.
+
+    python -m training.evaluate --model models/ [--model baselines/naive] --data PATH ... [--corpus]
+
+For each model it prints precision, recall and macro-F1 of the classifier at its decision
+threshold ("model") and, for our models, of the whole service — keyword lists plus thresholds, a
+rule counts as flagged when the verdict holds or rejects the comment for it ("service"). It also
+prints the share of clean comments the service holds. The full figures go to a JSON report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
+from service.model import load_artifact
+from service.rules import RULES
+from service.scoring import APPROVE, Moderator
+from training.baseline import BASELINE_FILE
+from training.data import Example, read_corpus, read_paths
+from training.thresholds import binary_metrics
+
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
+
+
+def script_of(text: str) -> str:
+    """Return "arabic" or "latin": the script most of a comment's letters are in."""
+    return "latin" if len(_LATIN_LETTER.findall(text)) > len(_ARABIC_LETTER.findall(text)) else "arabic"
+
+
+class Evaluated:
+    """A model under evaluation: scores, and verdicts when it is a full service model."""
+
+    def __init__(self, path: Path, keyword_dir: Path):
+        self.path = path
+        if (path / BASELINE_FILE).is_file():
+            self.scorer = joblib.load(path / BASELINE_FILE)
+            self.metadata = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
+            self.moderator = None
+        else:
+            bundle = load_artifact(path)
+            self.scorer, self.metadata = bundle.classifier, bundle.metadata
+            self.moderator = Moderator(bundle, KeywordMatcher.from_directory(keyword_dir))
+        self.name = self.metadata["model_version"]
+
+    def decision_thresholds(self) -> np.ndarray:
+        return np.array([self.metadata["thresholds"][rule]["decision"] for rule in RULES])
+
+
+def group_examples(examples: list[Example], splits: set[str]) -> dict[tuple[str, str], list[Example]]:
+    """Group evaluation rows by (dataset, split)."""
+    groups = defaultdict(list)
+    for example in examples:
+        if example.split in splits:
+            groups[(example.source, example.split)].append(example)
+    return dict(sorted(groups.items()))
+
+
+def evaluate_group(model: Evaluated, examples: list[Example]) -> dict:
+    """Score one (dataset, split) group and return its metrics by slice and rule."""
+    texts = [e.text for e in examples]
+    scores = model.scorer.predict_proba(texts)
+    flagged = None
+    held = None
+    if model.moderator is not None:
+        decisions = model.moderator.score_batch(texts)
+        flagged = np.array([[rule in d.flags for rule in RULES] for d in decisions])
+        held = np.array([d.verdict != APPROVE for d in decisions])
+    scripts = np.array([script_of(t) for t in texts])
+    result = {}
+    for slice_name in ("all", "arabic", "latin"):
+        mask = np.ones(len(texts), bool) if slice_name == "all" else scripts == slice_name
+        if not mask.any():
+            continue
+        result[slice_name] = slice_metrics(model, examples, scores, flagged, held, mask)
+    return result
+
+
+def slice_metrics(model, examples, scores, flagged, held, mask) -> dict:
+    out = {"n": int(mask.sum()), "rules": {}}
+    clean = np.array([all(e.label(r) == 0 for r in RULES if e.label(r) is not None)
+                      and any(e.label(r) is not None for r in RULES) for e in examples])
+    if held is not None and (clean & mask).any():
+        out["clean_held_rate"] = float(held[clean & mask].mean())
+        out["clean_n"] = int((clean & mask).sum())
+    thresholds = model.decision_thresholds()
+    for index, rule in enumerate(RULES):
+        rows = np.array([i for i, e in enumerate(examples) if mask[i] and e.label(rule) is not None], dtype=int)
+        if len(rows) == 0:
+            continue
+        labels = np.array([examples[i].label(rule) for i in rows])
+        entry = {"model": binary_metrics(scores[rows, index], labels, thresholds[index])}
+        if flagged is not None:
+            entry["service"] = binary_metrics(flagged[rows, index].astype(float), labels, 0.5)
+            del entry["service"]["average_precision"], entry["service"]["roc_auc"]
+        out["rules"][rule] = entry
+    return out
+
+
+def evaluate(models: list[Evaluated], examples: list[Example], splits: set[str]) -> dict:
+    """Return {model: {"dataset/split": metrics}} for every model and group."""
+    groups = group_examples(examples, splits)
+    return {
+        model.name: {f"{dataset}/{split}": evaluate_group(model, rows) for (dataset, split), rows in groups.items()}
+        for model in models
+    }
+
+
+def format_table(report: dict) -> str:
+    """Render the 'all' slice of a report as a plain-text table."""
+    lines = [f"{'model':34s} {'dataset/split':32s} {'rule':10s} {'n':>6s} {'pos':>5s} "
+             f"{'P':>6s} {'R':>6s} {'mF1':>6s} {'svc mF1':>7s}"]
+    for name, groups in report.items():
+        for group, slices in groups.items():
+            metrics = slices.get("all", {})
+            for rule, entry in metrics.get("rules", {}).items():
+                m = entry["model"]
+                service = entry.get("service", {}).get("macro_f1")
+                lines.append(f"{name[:34]:34s} {group[:32]:32s} {rule:10s} {m['n']:6d} {m['positives']:5d} "
+                             f"{m['precision']:6.3f} {m['recall']:6.3f} {m['macro_f1']:6.3f} "
+                             f"{'' if service is None else format(service, '7.3f'):>7s}")
+            if "clean_held_rate" in metrics:
+                lines.append(f"{name[:34]:34s} {group[:32]:32s} {'clean held':10s} {metrics['clean_n']:6d} "
+                             f"{'':5s} {metrics['clean_held_rate']:6.3f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate each --model on each --data path (and the corpus hold-out with --corpus)."""
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, action="append", required=True,
+                        help="a model folder or registry (its current model), or a baseline folder")
+    parser.add_argument("--data", type=Path, action="append", default=[])
+    parser.add_argument("--corpus", action="store_true", help="also the corpus's held-out test split")
+    parser.add_argument("--splits", default="dev,test", help="comma-separated splits to evaluate")
+    parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
+    parser.add_argument("--report", type=Path, default=Path("reports/evaluation.json"))
+    args = parser.parse_args(argv)
+    examples, _ = read_paths(args.data)
+    if args.corpus:
+        examples += [e for e in read_corpus()[0] if e.split == "test"]
+    if not examples:
+        parser.error("nothing to evaluate: give --data PATH or --corpus")
+    models = [Evaluated(path, args.keywords) for path in args.model]
+    report = evaluate(models, examples, set(args.splits.split(",")))
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(format_table(report))
+    print(f"report written to {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

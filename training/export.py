@@ -1,0 +1,124 @@
+"""Export moderators' decisions as labelled comments for retraining.
+
+    python -m training.export --out site_labels.jsonl [--database-url URL]
+    python -m training.train --data site_labels.jsonl --out models/
+
+Rows are in the unified format of ../shared/data (see its README): ``labels`` per rule, 1, 0 or
+null. Only a person's decision is a label; a comment the system decided and no one looked at
+says nothing about the model's mistakes, so it is left out. The comment's current status is its
+latest decision, so a reversed decision exports as the reversal.
+
+- approved (published by a person): every rule 0;
+- rejected with rules: those rules 1, the others 0 (the reject form shows every rule with a
+  checkbox, so an unticked rule was judged absent; ``--unnamed-rules null`` says nothing
+  about them instead);
+- rejected without a rule: no per-rule label, so not exported (counted in the summary).
+
+The split is the deterministic hash split training.data uses for sources without their own, so
+a comment stays in the same split across exports; ``--split train`` puts every row in training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from service.config import PROJECT_ROOT
+from service.rules import RULES
+from service.storage import PUBLISHED, REJECTED, comments
+from training.data import hash_split
+
+SOURCE = "site"
+DIALECT = "unknown (this site's comments)"
+
+
+def label_row(row, unnamed_rules: int | None = 0, split: str | None = None) -> dict | None:
+    """Return the unified-format row for a comment a person decided, or None if it is no label."""
+    if not row.human_decided:
+        return None
+    if row.status == PUBLISHED:
+        labels = dict.fromkeys(RULES, 0)
+        original = "approve"
+    elif row.status == REJECTED and row.rules:
+        labels = {rule: 1 if rule in row.rules else unnamed_rules for rule in RULES}
+        original = "reject:" + ",".join(row.rules)
+    else:
+        return None
+    return {"id": f"{SOURCE}:{row.id}", "text": row.text, "source": SOURCE,
+            "split": split or hash_split(row.text), "dialect": DIALECT, "labels": labels,
+            "orig_label": original}
+
+
+def export_rows(database_url: str, unnamed_rules: int | None = 0,
+                split: str | None = None) -> Iterator[tuple[str, dict | None]]:
+    """Yield (kind, row) for every comment a person decided; kind says why a row is None."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = (select(comments.c.id, comments.c.text, comments.c.status, comments.c.rules,
+                            comments.c.human_decided)
+                     .where(comments.c.human_decided).order_by(comments.c.pk))
+            for row in connection.execution_options(yield_per=1000).execute(query):
+                labelled = label_row(row, unnamed_rules, split)
+                kind = ("no_rule" if labelled is None else
+                        "approved" if row.status == PUBLISHED else "rejected")
+                yield kind, labelled
+    finally:
+        engine.dispose()
+
+
+def write_export(database_url: str, out: Path, unnamed_rules: int | None = 0,
+                 split: str | None = None) -> Counter:
+    """Write the labels to ``out`` atomically; return how many rows of each kind were seen."""
+    counts: Counter = Counter()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, suffix=".tmp",
+                                     delete=False) as handle:
+        try:
+            for kind, row in export_rows(database_url, unnamed_rules, split):
+                counts[kind] += 1
+                if row is not None:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, out)
+    return counts
+
+
+def default_database_url() -> str:
+    """MODERATION_DATABASE_URL, else the service's default SQLite file."""
+    return os.environ.get("MODERATION_DATABASE_URL") or \
+        f"sqlite:///{PROJECT_ROOT / 'instance' / 'moderation.db'}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Export the labels; print a summary to stderr."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
+    parser.add_argument("--database-url", default=None,
+                        help="default: MODERATION_DATABASE_URL, else instance/moderation.db")
+    parser.add_argument("--unnamed-rules", choices=("zero", "null"), default="zero",
+                        help="label of the rules a rejection did not name (default: zero)")
+    parser.add_argument("--split", choices=("train", "dev", "test"), default=None,
+                        help="put every row in this split instead of the hash split")
+    args = parser.parse_args(argv)
+    url = args.database_url or default_database_url()
+    counts = write_export(url, args.out, 0 if args.unnamed_rules == "zero" else None, args.split)
+    written = counts["approved"] + counts["rejected"]
+    print(f"wrote {written} labelled comments to {args.out} ({counts['approved']} approved, "
+          f"{counts['rejected']} rejected with rules; {counts['no_rule']} rejections named no "
+          "rule and were left out)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Choosing per-rule thresholds on validation scores, and the metrics reported for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score, roc_auc_score
+
+# Reject thresholds need this many validation comments above them before precision is trusted.
+MIN_REJECT_SUPPORT = 5
+
+
+@dataclass(frozen=True)
+class ThresholdTargets:
+    """What the thresholds aim for on the validation split."""
+
+    reject_precision: float = 0.9  # a model-only rejection must be right this often
+    review_recall: float = 0.85  # hold at least this share of violations for a moderator...
+    review_max_fpr: float = 0.01  # ...unless that holds more than this share of clean comments
+    # A suspect keyword holds a comment only when the model gives its rule at least this much
+    # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr.
+    suspect_recall: float = 0.95
+    suspect_max_fpr: float = 0.10
+
+
+def choose_thresholds(scores: np.ndarray, labels: np.ndarray, targets: ThresholdTargets) -> dict[str, float]:
+    """Return suspect, review, reject and decision (best macro-F1) thresholds for one rule."""
+    scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
+    candidates = np.unique(scores)
+    if len(candidates) == 0 or labels.min(initial=1) == labels.max(initial=0):
+        return {"suspect": 0.25, "review": 0.5, "reject": 0.99, "decision": 0.5}
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores, sorted_labels = scores[order], labels[order]
+    true_pos = np.cumsum(sorted_labels)
+    false_pos = np.cumsum(1 - sorted_labels)
+    # Evaluate only at the last index of each tie group: "score >= t" takes whole groups.
+    last = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
+    t = sorted_scores[last]
+    tp, fp = true_pos[last], false_pos[last]
+    positives, negatives = labels.sum(), len(labels) - labels.sum()
+    precision = tp / (tp + fp)
+    recall = tp / positives
+    fpr = fp / max(negatives, 1)
+
+    reject_ok = (precision >= targets.reject_precision) & (tp + fp >= MIN_REJECT_SUPPORT)
+    reject = float(t[reject_ok].min()) if reject_ok.any() else 1.0
+    review = min(_recall_threshold(t, recall, fpr, targets.review_recall, targets.review_max_fpr), reject)
+    suspect = min(_recall_threshold(t, recall, fpr, targets.suspect_recall, targets.suspect_max_fpr), review)
+
+    tn = negatives - fp
+    fn = positives - tp
+    f1_pos = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    f1_neg = 2 * tn / np.maximum(2 * tn + fn + fp, 1)
+    decision = float(t[np.argmax((f1_pos + f1_neg) / 2)])
+    return {"suspect": round(suspect, 4), "review": round(review, 4), "reject": round(reject, 4),
+            "decision": round(decision, 4)}
+
+
+def _recall_threshold(t, recall, fpr, target_recall: float, max_fpr: float) -> float:
+    """The highest threshold reaching ``target_recall``, raised if needed to keep FPR <= max_fpr."""
+    recall_ok = recall >= target_recall
+    fpr_ok = fpr <= max_fpr
+    t_recall = float(t[recall_ok].max()) if recall_ok.any() else float(t.min())
+    t_fpr = float(t[fpr_ok].min()) if fpr_ok.any() else float(t.max())
+    return max(t_recall, t_fpr)
+
+
+def binary_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
+    """Precision, recall, F1 and macro-F1 at ``threshold``, plus threshold-free AP and AUC."""
+    scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
+    predicted = (scores >= threshold).astype(int)
+    both_classes = 0 < labels.sum() < len(labels)
+    return {
+        "n": int(len(labels)),
+        "positives": int(labels.sum()),
+        "threshold": float(threshold),
+        "precision": float(precision_score(labels, predicted, zero_division=0)),
+        "recall": float(recall_score(labels, predicted, zero_division=0)),
+        "f1": float(f1_score(labels, predicted, zero_division=0)),
+        "macro_f1": float(f1_score(labels, predicted, average="macro", zero_division=0)),
+        "average_precision": float(average_precision_score(labels, scores)) if both_classes else None,
+        "roc_auc": float(roc_auc_score(labels, scores)) if both_classes else None,
+    }

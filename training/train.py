@@ -1,0 +1,442 @@
+"""Train the comment classifier and write a new versioned model folder.
+
+    python -m training.train [--data PATH ...] [--table PATH --text-column COL --label RULE=COL ...]
+                             [--decisions FILE | --decisions-db URL] --out models/
+
+The project's corpus is always included. Public datasets contribute their ``train`` split only:
+their dev/test rows (and any training row that near-duplicates one) stay out, so they remain fair
+for evaluation. The corpus's own ``test`` split is likewise held out.
+
+``--table`` reads a CSV/TSV file; the ``--text-column``, ``--label``, ``--split-column``,
+``--id-column`` and ``--source`` options after it describe its columns (training/tables.py).
+Moderators' decisions (``--decisions`` file from ``python -m training.export``, or
+``--decisions-db``) win over every other source for the same text (training/decisions.py).
+
+The new folder also holds ``report.html`` and ``evaluation.json``: the model evaluated on the
+fixed evaluation set and compared with the registry's current model (training/report.py).
+docs/retraining.md describes the whole loop."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from tqdm import tqdm
+
+from service.classifier import CommentClassifier, extract_features
+from service.keywords import DEFAULT_KEYWORD_DIR
+from service.model import (
+    ARTIFACT_FILE,
+    CURRENT_POINTER,
+    METADATA_FILE,
+    ArtifactError,
+    resolve_model_dir,
+    runtime_versions,
+    sha256_of,
+)
+from service.rules import RULES
+from training.data import (
+    CORPUS_SOURCE,
+    DataSource,
+    Example,
+    dedup_key,
+    deduplicate,
+    in_validation,
+    read_corpus,
+    read_paths,
+)
+from training.decisions import apply_decisions, read_decision_database, read_decision_files
+from training.tables import TableSpec, parse_label_mapping, read_tables
+from training.thresholds import ThresholdTargets, binary_metrics, choose_thresholds
+
+SEED = 13
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """Everything that shapes the model; recorded in the metadata."""
+
+    max_features: int = 300_000
+    min_df: int = 2
+    C: float = 4.0
+    corpus_weight: float = 3.0
+    validation_percent: int = 10
+    cv_folds: int = 5
+    cv_max_rows: int = 20_000  # up to this many rows, thresholds come from cross-validation
+    targets: ThresholdTargets = ThresholdTargets()
+
+    def to_dict(self) -> dict:
+        params = dict(self.__dict__)
+        params["targets"] = self.targets.__dict__
+        return params
+
+
+@dataclass
+class Splits:
+    """Training and validation examples after de-duplication and hold-outs."""
+
+    train: list[Example]
+    validation: list[Example]
+
+
+def split_examples(corpus: list[Example], external: list[Example], params: TrainingParams) -> Splits:
+    """Pick training and validation rows; keep evaluation rows and their near-copies out."""
+    held_out = {dedup_key(e.text) for e in corpus + external if e.split != "train"}
+    pool = [e for e in corpus + external if e.split == "train" and dedup_key(e.text) not in held_out]
+    pool = deduplicate(pool)
+    # The corpus's dev split is its validation set; external rows give up a share of their train.
+    corpus_dev = deduplicate(e for e in corpus if e.split == "dev")
+    train, validation = [], list(corpus_dev)
+    for example in pool:
+        is_external = example.source != CORPUS_SOURCE
+        if is_external and in_validation(example.text, params.validation_percent):
+            validation.append(example)
+        else:
+            train.append(example)
+    return Splits(train, validation)
+
+
+def fit(splits: Splits, params: TrainingParams, progress: bool = True) -> tuple[CommentClassifier, dict, dict]:
+    """Fit the classifier; return it with its thresholds and validation metrics.
+
+    Small data (the corpus alone) is calibrated and thresholded on out-of-fold scores over
+    training and validation rows together, then refitted on all of them: a few hundred validation
+    comments are too few to place a threshold. Large data uses the validation split as it is.
+    """
+    cross_validate = len(splits.train) + len(splits.validation) <= params.cv_max_rows
+    fit_rows = splits.train + splits.validation if cross_validate else splits.train
+    vectorizer = TfidfVectorizer(
+        analyzer=extract_features, sublinear_tf=True, min_df=params.min_df,
+        max_features=params.max_features, dtype=np.float64,
+    )
+    matrix = vectorizer.fit_transform(
+        tqdm([e.text for e in fit_rows], desc="features", unit="comment", disable=not progress))
+    # The pruned-feature set can hold millions of strings and is not needed to score.
+    if hasattr(vectorizer, "stop_words_"):
+        del vectorizer.stop_words_
+    if not cross_validate:
+        validation_matrix = vectorizer.transform(
+            tqdm([e.text for e in splits.validation], desc="validation features", unit="comment",
+                 disable=not progress))
+    weights = np.array([params.corpus_weight if e.source == CORPUS_SOURCE else 1.0 for e in fit_rows])
+    folds = np.array([fold_of(e.text, params.cv_folds) for e in fit_rows])
+
+    coef = np.zeros((matrix.shape[1], len(RULES)))
+    intercept = np.zeros(len(RULES))
+    calibration = np.zeros((len(RULES), 2))
+    thresholds, metrics = {}, {}
+    for index, rule in enumerate(tqdm(RULES, desc="rules", unit="rule", disable=not progress)):
+        rows = np.array([i for i, e in enumerate(fit_rows) if e.label(rule) is not None])
+        labels = np.array([fit_rows[i].label(rule) for i in rows])
+        coef[:, index], intercept[index] = fit_rule(matrix[rows], labels, weights[rows], params)
+        if cross_validate:
+            margins, val_labels = out_of_fold_margins(matrix[rows], labels, weights[rows], folds[rows], params)
+        else:
+            val_rows = np.array([i for i, e in enumerate(splits.validation) if e.label(rule) is not None])
+            val_labels = np.array([splits.validation[i].label(rule) for i in val_rows])
+            margins = np.asarray(validation_matrix[val_rows] @ coef[:, index]) + intercept[index]
+        calibration[index] = platt_scale(margins, val_labels)
+        scores = 1.0 / (1.0 + np.exp(-(margins * calibration[index, 0] + calibration[index, 1])))
+        thresholds[rule] = choose_thresholds(scores, val_labels, params.targets)
+        metrics[rule] = binary_metrics(scores, val_labels, thresholds[rule]["decision"])
+        metrics[rule]["method"] = f"{params.cv_folds}-fold out-of-fold" if cross_validate else "validation split"
+        metrics[rule]["train_rows"] = int(len(rows))
+        metrics[rule]["train_positives"] = int(labels.sum())
+    classifier = CommentClassifier(vectorizer, coef, intercept, calibration, RULES)
+    return classifier, thresholds, metrics
+
+
+def fit_rule(matrix, labels: np.ndarray, weights: np.ndarray, params: TrainingParams) -> tuple[np.ndarray, float]:
+    """Fit one rule's linear model; return its weights and intercept."""
+    model = LogisticRegression(C=params.C, class_weight="balanced", solver="liblinear",
+                               random_state=SEED, max_iter=1000)
+    model.fit(matrix, labels, sample_weight=weights)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def out_of_fold_margins(matrix, labels, weights, folds, params: TrainingParams) -> tuple[np.ndarray, np.ndarray]:
+    """Score every row with a model that did not see its fold (folds group near-duplicates)."""
+    margins = np.zeros(len(labels))
+    for fold in range(params.cv_folds):
+        held = folds == fold
+        if held.all() or not held.any() or len(set(labels[~held].tolist())) < 2:
+            continue
+        coef, intercept = fit_rule(matrix[~held], labels[~held], weights[~held], params)
+        margins[held] = np.asarray(matrix[held] @ coef) + intercept
+    return margins, labels
+
+
+def fold_of(text: str, folds: int) -> int:
+    """Assign a text to a cross-validation fold by its near-duplicate group."""
+    return int(hashlib.sha256((dedup_key(text) + "#fold").encode()).hexdigest()[:8], 16) % folds
+
+
+def platt_scale(margins: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Fit p = sigmoid(a * margin + b) on held-out margins (Platt scaling)."""
+    if len(set(labels.tolist())) < 2:
+        return 1.0, 0.0
+    model = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
+    model.fit(margins.reshape(-1, 1), labels)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def new_version(sources_digest: str, when: dt.datetime) -> str:
+    """Return a sortable, unique version id: UTC time plus a digest of data and parameters."""
+    return when.strftime("%Y%m%dT%H%M%SZ") + "-" + sources_digest[:8]
+
+
+def git_commit() -> str | None:
+    """Return the project's current commit, if it is a git checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).parent, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def write_artifact(out_dir: Path, classifier: CommentClassifier, metadata: dict, extra_files: dict | None = None,
+                   *, finish: Callable[[Path], None] | None = None) -> Path:
+    """Write ``out_dir/<version>/`` through a temporary folder and an atomic rename.
+
+    ``finish(staging)`` runs on the complete temporary folder before the rename (the report is
+    written there), so a published version is never missing a file; if anything fails, the
+    temporary folder is removed and nothing is published.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / metadata["model_version"]
+    if target.exists():
+        raise FileExistsError(f"{target} exists; versions are never overwritten")
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        joblib.dump(classifier, staging / ARTIFACT_FILE, compress=3)
+        metadata["artifact_sha256"] = sha256_of(staging / ARTIFACT_FILE)
+        (staging / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8")
+        (staging / "metrics.json").write_text(json.dumps(metadata["metrics"], ensure_ascii=False, indent=2),
+                                              encoding="utf-8")
+        for name, content in (extra_files or {}).items():
+            (staging / name).write_text(content, encoding="utf-8")
+        if finish is not None:
+            finish(staging)
+        staging.chmod(0o755)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def point_current(out_dir: Path, version: str) -> None:
+    """Make ``version`` the registry's current model, atomically."""
+    pointer = out_dir / CURRENT_POINTER
+    staging = out_dir / f".{CURRENT_POINTER}.tmp"
+    staging.write_text(version + "\n", encoding="utf-8")
+    os.replace(staging, pointer)
+
+
+def gather(data_paths: list[Path], corpus_dir: Path | None = None, tables: Sequence[TableSpec] = (),
+           decisions: Sequence[Path] = (), decisions_db: str | None = None,
+           ) -> tuple[list[Example], list[Example], list[DataSource]]:
+    """Read every source; return (corpus rows, other rows, sources) with decisions applied."""
+    corpus, corpus_sources = read_corpus(corpus_dir) if corpus_dir else read_corpus()
+    external, external_sources = read_paths(data_paths)
+    table_rows, table_sources = read_tables(list(tables))
+    decision_rows, decision_sources = read_decision_files(decisions)
+    if decisions_db:
+        database_rows, database_source = read_decision_database(decisions_db)
+        decision_rows += database_rows
+        decision_sources.append(database_source)
+    corpus, external = apply_decisions(corpus, external + table_rows, decision_rows)
+    return corpus, external, corpus_sources + external_sources + table_sources + decision_sources
+
+
+def train(data_paths: list[Path], out_dir: Path, params: TrainingParams = TrainingParams(),
+          progress: bool = True, corpus_dir: Path | None = None, *, tables: Sequence[TableSpec] = (),
+          decisions: Sequence[Path] = (), decisions_db: str | None = None, report: bool = True,
+          keyword_dir: Path = DEFAULT_KEYWORD_DIR) -> Path:
+    """Run the whole training and return the new model folder.
+
+    With ``report`` (the default), the folder also gets report.html and evaluation.json: the model
+    on the fixed evaluation set (the corpus's test rows and every other source's dev/test rows),
+    compared with the registry's current model if there is one.
+    """
+    started = time.perf_counter()
+    corpus, external, sources = gather(data_paths, corpus_dir, tables, decisions, decisions_db)
+    splits = split_examples(corpus, external, params)
+    classifier, thresholds, metrics = fit(splits, params, progress)
+
+    digest = hashlib.sha256(json.dumps([s.sha256 for s in sources] + [params.to_dict()]
+                                       + [t.to_dict() for t in tables],
+                                       sort_keys=True, default=str).encode()).hexdigest()
+    now = dt.datetime.now(dt.UTC)
+    metadata = {
+        "model_version": new_version(digest, now),
+        "created_at": now.isoformat(timespec="seconds"),
+        **runtime_versions(),
+        "git_commit": git_commit(),
+        "rules": list(RULES),
+        "label_map": {"0": "absent", "1": "present", "null": "unknown (row not used for that rule)"},
+        "data_sources": [s.to_dict() for s in sources],
+        "tables": [t.to_dict() for t in tables],
+        "data_sha256": digest,
+        "rows": {"train": len(splits.train), "validation": len(splits.validation)},
+        "params": params.to_dict(),
+        "seed": SEED,
+        "n_features": classifier.n_features,
+        "thresholds": thresholds,
+        "metrics": {"validation": metrics},
+        "training_seconds": round(time.perf_counter() - started, 1),
+    }
+    finish = None
+    if report:
+        # Imported here: the report uses training.evaluate, which imports training.baseline,
+        # which imports this module.
+        from training.comparison import evaluation_rows
+        from training.report import write_report
+
+        current = current_model_dir(out_dir)
+        examples = evaluation_rows(corpus, external)
+
+        def finish(staging: Path) -> None:
+            write_report(staging, examples, current, keyword_dir, progress=progress)
+
+    target = write_artifact(out_dir, classifier, metadata, finish=finish)
+    if not (out_dir / CURRENT_POINTER).exists():
+        point_current(out_dir, metadata["model_version"])
+    return target
+
+
+def current_model_dir(out_dir: Path) -> Path | None:
+    """Return the folder of the registry's current model, or None when there is none."""
+    if not (out_dir / CURRENT_POINTER).is_file():
+        return None
+    try:
+        return resolve_model_dir(out_dir)
+    except ArtifactError:
+        return None
+
+
+class _StartTable(argparse.Action):
+    """``--table PATH`` starts a table; the column options after it describe that table."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        namespace.tables = [*(namespace.tables or []), {"path": Path(value), "labels": []}]
+
+
+class _TableOption(argparse.Action):
+    """``--text-column``, ``--label``, ... set a field of the latest ``--table``."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        if not namespace.tables:
+            parser.error(f"{option_string} describes a table's columns: put it after --table PATH")
+        table = namespace.tables[-1]
+        if self.dest == "label":
+            table["labels"].append(value)
+        elif self.dest in table:
+            parser.error(f"{option_string} given twice for --table {table['path']}")
+        else:
+            table[self.dest] = value
+
+
+def table_specs(tables: list[dict] | None) -> list[TableSpec]:
+    """Turn the parsed ``--table`` groups into TableSpecs.
+
+    :raise ValueError: on a bad ``--label`` mapping or a table with none.
+    """
+    specs = []
+    for table in tables or []:
+        if not table["labels"]:
+            raise ValueError(f"--table {table['path']}: give at least one --label RULE=COLUMN")
+        specs.append(TableSpec(table["path"], table.get("text_column", "text"),
+                               parse_label_mapping(table["labels"]), table.get("split_column"),
+                               table.get("id_column"), table.get("source")))
+    return specs
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="a unified-format JSONL file or a folder of them (repeatable)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="model registry folder; the model goes to OUT/<version>/")
+    tables = parser.add_argument_group(
+        "CSV/TSV tables", "--table starts a table; the options after it describe its columns")
+    tables.add_argument("--table", dest="tables", metavar="PATH", action=_StartTable, default=None,
+                        help="a CSV (or .tsv/.tab: tab-separated) file with a header row (repeatable)")
+    tables.add_argument("--text-column", dest="text_column", metavar="COLUMN", action=_TableOption,
+                        help="the column holding the comment (default: text)")
+    tables.add_argument("--label", dest="label", metavar="RULE=COLUMN", action=_TableOption,
+                        help="a rule and the column labelling it: 1/0/true/false/yes/no, empty = "
+                             "unknown (repeatable)")
+    tables.add_argument("--split-column", dest="split_column", metavar="COLUMN", action=_TableOption,
+                        help="a column of train/dev/test (default: a stable hash split, 80/10/10)")
+    tables.add_argument("--id-column", dest="id_column", metavar="COLUMN", action=_TableOption)
+    tables.add_argument("--source", dest="source", metavar="NAME", action=_TableOption,
+                        help="the dataset name in reports (default: the file name)")
+    decided = parser.add_argument_group(
+        "moderators' decisions", "they win over every other source for the same text")
+    decided.add_argument("--decisions", type=Path, action="append", default=[], metavar="FILE",
+                         help="a file written by `python -m training.export` (repeatable)")
+    decided.add_argument("--decisions-db", metavar="URL",
+                         help="read the decisions from the queue's database (SQLAlchemy URL)")
+    parser.add_argument("--corpus-dir", type=Path, default=None,
+                        help="the project's own corpus (default: training/corpus)")
+    parser.add_argument("--max-features", type=int, default=TrainingParams.max_features)
+    parser.add_argument("--C", type=float, default=TrainingParams.C, help="inverse regularization")
+    parser.add_argument("--corpus-weight", type=float, default=TrainingParams.corpus_weight)
+    parser.add_argument("--reject-precision", type=float, default=ThresholdTargets.reject_precision)
+    parser.add_argument("--review-recall", type=float, default=ThresholdTargets.review_recall)
+    parser.add_argument("--review-max-fpr", type=float, default=ThresholdTargets.review_max_fpr)
+    parser.add_argument("--no-report", action="store_true",
+                        help="skip report.html (written later by `python -m training.registry report`)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    try:
+        args.table_specs = table_specs(args.tables)
+    except ValueError as error:
+        parser.error(str(error))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train from the corpus and the given sources; print where the model went."""
+    args = parse_args(argv)
+    params = TrainingParams(
+        max_features=args.max_features, C=args.C, corpus_weight=args.corpus_weight,
+        targets=ThresholdTargets(args.reject_precision, args.review_recall, args.review_max_fpr),
+    )
+    target = train(args.data, args.out, params, progress=not args.no_progress, corpus_dir=args.corpus_dir,
+                   tables=args.table_specs, decisions=args.decisions, decisions_db=args.decisions_db,
+                   report=not args.no_report)
+    metadata = json.loads((target / METADATA_FILE).read_text(encoding="utf-8"))
+    for rule, values in metadata["metrics"]["validation"].items():
+        print(f"{rule:11s} validation macro-F1 {values['macro_f1']:.3f}  "
+              f"P {values['precision']:.3f} R {values['recall']:.3f}  thresholds {metadata['thresholds'][rule]}")
+    print(f"model {metadata['model_version']} written to {target}")
+    if (target / "report.html").is_file():
+        print(f"report: {target / 'report.html'}")
+    current = (args.out / CURRENT_POINTER).read_text(encoding="utf-8").strip()
+    if current != metadata["model_version"]:
+        print(f"the registry still serves {current}; to serve this one: "
+              f"python -m training.registry promote {metadata['model_version']} --models {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
