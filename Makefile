@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MODELS := models
 
-.PHONY: run model test venv test-venv lint bench clean
+.PHONY: run model retrain test venv test-venv lint bench clean
 
 run: model  ## Set up, build the default model if there is none, migrate, serve on $(PORT).
 	$(BIN)/flask --app service db upgrade
@@ -15,7 +15,11 @@ model: $(VENV)/.installed  ## Build the default model from the project's corpus 
 	@if [ -f $(MODELS)/current ]; then echo "model: $(MODELS)/current -> $$(cat $(MODELS)/current)"; \
 	else $(BIN)/python -m training.train --out $(MODELS); fi
 
-test: $(VENV)/.installed-test  ## Install what the tests need (PostgreSQL, Chromium) and run them.
+retrain: $(VENV)/.installed  ## Train a candidate: corpus + DATA="paths" + DECISIONS="export.jsonl"; ARGS="..." for more.
+	$(BIN)/python -m training.train --out $(MODELS) $(foreach p,$(DATA),--data $(p)) \
+		$(foreach p,$(DECISIONS),--decisions $(p)) $(ARGS)
+
+test: $(VENV)/.installed-test model  ## Install what the tests need (PostgreSQL, Chromium) and run them.
 	bash scripts/test.sh
 
 venv: $(VENV)/.installed

@@ -1,4 +1,4 @@
-"""The per-rule comment classifier: char n-gram TF-IDF over normalized text, one linear model per
+"""The per-rule comment classifier: char n-gram and word TF-IDF over normalized text, one linear model per
 rule, each with a Platt calibration so scores read as probabilities.
 
 Fitting uses scikit-learn (see training/train.py); scoring one comment bypasses scikit-learn's
@@ -20,9 +20,10 @@ CHAR_NGRAM_SIZES = (2, 3, 4, 5)
 
 
 def extract_features(text: str) -> list[str]:
-    """Return the features of a raw comment: word-bounded char n-grams and whole words."""
+    """Return the features of a raw comment: word-bounded char n-grams, words and word pairs."""
     words = normalize_for_model(text).split()
     features = ["w:" + word for word in words]
+    features.extend(f"b:{first} {second}" for first, second in zip(words, words[1:]))
     for word in words:
         padded = f" {word} "
         length = len(padded)

@@ -8,8 +8,9 @@ same ``normalize_for_matching`` as comments.
 Matching is by whole token, with the clitics of Arabic and Darija around a stem:
 
 - Arabic script: prefixes و ف ب ك ل ال لل د and their combinations (وال، بال، فال، ولل، وب...),
-  and vocative يا attached (ياحمار); pronoun suffixes ه ها هم هن هما كم كن ك ي نا ني و (a stem
-  ending in ت before a suffix is also tried with the teh marbuta it was: قحبتك -> قحبه). Clitics
+  and vocative يا attached (ياحمار); pronoun suffixes ه ها هم هن هما كم كن ك ي نا ني و and
+  Darija مك (a stem ending in ت before a suffix is also tried with the teh marbuta it was:
+  قحبتك -> قحبه). Plural and feminine forms are listed as their own terms. Clitics
   are stripped only while a stem of 2+ letters remains, and a leading definite article on a term
   is dropped at load time so "الروافض" and "روافض" are one term. Letters doubled by elongation
   ("حماار") meet the term written once.
@@ -17,10 +18,12 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   terms, when ``fold_arabizi`` agrees (only for skeletons of 3+ characters, shorter ones collide
   with innocent words). Darija prefixes l, el, al, w, b, f, d, ya (and w/b/f/d + article) are
   stripped when 3+ characters remain, and a French plural "s" when 4+ remain.
-- Phrases match across consecutive tokens: prefixes on the first token, suffixes on the last, and
-  the article (ال، لل، ل / l, el, al) may be present or not on the others ("ولد لحرام" for
-  "ولد الحرام"). A phrase also matches written as one word ("n3aldin", or spaced-out letters,
-  which the normalizer joins).
+- Phrases match across consecutive tokens: prefixes on the first token, suffixes on the last
+  (Darija suffixes in Latin letters too: "n3al dinmok"), and the article (ال، لل، ل / l, el, al)
+  may be present or not on the others ("ولد لحرام" for "ولد الحرام"). A phrase also matches
+  written as one word ("n3aldin", "نعلدين", or spaced-out letters, which the normalizer joins).
+  A two-letter term also matches as two separated letters ("ز ب"), which the normalizer, joining
+  three or more, leaves apart.
 
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
 ``fold_leet`` only, because French words run through the Arabizi skeleton meet innocent ones
@@ -65,7 +68,7 @@ ARABIC_PREFIXES: tuple[str, ...] = (
     "ولل", "فلل",                                 # and/so + for the
     "وب", "فب", "ول", "فل", "وك", "فك", "ود",    # and/so + preposition
     "وبال", "فبال", "ودال",                       # and/so + preposition + the
-    "يا", "ويا", "يال",                           # vocative: ياحمار، وياحمار، يالحمار (Darija)
+    "يا", "ويا", "يال", "ياال",                   # vocative: ياحمار، وياحمار، يالحمار، ياالحمار
 )
 ARABIC_SUFFIXES: tuple[str, ...] = (
     "ه", "ها", "هم", "هن", "هما", "هوم",  # his, her, their (هوم Darija)
@@ -85,6 +88,7 @@ LATIN_ARTICLES: tuple[str, ...] = ("l", "el", "al")
 LATIN_SUFFIXES: tuple[str, ...] = ("mok", "mk", "ek", "ak", "k", "ha", "hom", "kom", "i", "o", "ou")
 
 _MIN_STEM = 2            # Arabic: strip clitics only while this many letters remain
+_MIN_ARTICLE_REST = 3    # Arabic phrase words: strip an article only while this many remain
 _MIN_LATIN_REST = 3      # Latin: strip a prefix only while this many characters remain
 _MIN_LATIN_PLURAL = 4    # Latin: strip a plural "s" only while this many characters remain
 _MIN_ARABIZI_SKELETON = 3
@@ -135,6 +139,7 @@ class Match:
     end: int
 
     def to_dict(self) -> dict:
+        """Return the match as JSON-ready data."""
         return {"rule": self.rule, "level": self.level, "term": self.term,
                 "start": self.start, "end": self.end}
 
@@ -208,7 +213,8 @@ def _head_keys(token: _Token) -> set[str]:
 def _inner_keys(token: _Token) -> set[str]:
     """Keys of a token inside a phrase: the article may be present or not."""
     if token.arabic:
-        return {_arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_ARTICLES, 3)}
+        forms = _strip_prefixes(token.text, ARABIC_ARTICLES, _MIN_ARTICLE_REST)
+        return {_arabic_key(f) for f in forms}
     forms = _latin_plurals(_strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST))
     return {key for form in forms for key in _latin_keys(form)}
 
@@ -219,8 +225,8 @@ def _tail_keys(token: _Token) -> set[str]:
         forms = _strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST)
         forms = [stem for form in forms for stem in _strip_latin_suffixes(form)]
         return {key for form in _latin_plurals(forms) for key in _latin_keys(form)}
-    return {_arabic_key(stem) for form in _strip_prefixes(token.text, ARABIC_ARTICLES, 3)
-            for stem in _strip_arabic_suffixes(form)}
+    forms = _strip_prefixes(token.text, ARABIC_ARTICLES, _MIN_ARTICLE_REST)
+    return {_arabic_key(stem) for form in forms for stem in _strip_arabic_suffixes(form)}
 
 
 def _single_keys(token: _Token) -> set[str]:
@@ -261,6 +267,9 @@ def _strip_term_article(word: str) -> str:
 def _term_word_keys(token: _Token, arabizi: bool, single: bool = False,
                     inner: bool = False) -> set[str]:
     """Keys a term's word is indexed under (``inner``: a phrase word after the first one)."""
+    if token.arabic and inner:
+        return {_arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_ARTICLES,
+                                                        _MIN_ARTICLE_REST)}
     if token.arabic:
         return {_arabic_key(_strip_term_article(token.text))}
     forms = _strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST) if inner else [token.text]
@@ -306,6 +315,20 @@ class _TokenInfo:
 
 
 _NOTHING = _TokenInfo((), {}, frozenset(), frozenset())
+_Hit = tuple[int, int, KeywordEntry]  # first token, last token, entry
+
+
+def _phrase_end(phrase: _Phrase, infos: list[_TokenInfo], first: int) -> int | None:
+    """Return the index of the phrase's last token if it matches from ``first``, else None."""
+    last = first + len(phrase.rest)
+    if last >= len(infos):
+        return None
+    for offset, accepted in enumerate(phrase.rest, 1):
+        info = infos[first + offset]
+        keys = info.tail if first + offset == last else info.inner
+        if keys.isdisjoint(accepted):
+            return None
+    return last
 
 
 # --- The matcher ---------------------------------------------------------------------------------
@@ -372,61 +395,74 @@ class KeywordMatcher:
         return _TokenInfo(tuple(singles.values()), {k: tuple(p.values()) for k, p in heads.items()},
                           frozenset(_inner_keys(token)), frozenset(_tail_keys(token)))
 
-    def _phrase_end(self, phrase: _Phrase, infos: list[_TokenInfo], first: int) -> int | None:
-        """Return the index of the phrase's last token if it matches from ``first``, else None."""
-        last = first + len(phrase.rest)
-        if last >= len(infos):
-            return None
-        for offset, accepted in enumerate(phrase.rest, 1):
-            info = infos[first + offset]
-            keys = info.tail if first + offset == last else info.inner
-            if keys.isdisjoint(accepted):
-                return None
-        return last
+    def _phrases_at(self, infos: list[_TokenInfo], first: int) -> list[_Hit]:
+        """Return (first, last, entry) for each phrase matching from token ``first``."""
+        if first + 1 == len(infos):
+            return []
+        heads = infos[first].heads
+        candidates = {id(p): p for key in infos[first + 1].tail for p in heads.get(key, ())}
+        ends = ((_phrase_end(p, infos, first), p.entry) for p in candidates.values())
+        return [(first, last, entry) for last, entry in ends if last is not None]
 
     def find(self, text: str) -> list[Match]:
         """Return the listed terms in ``text``, sorted by start, one per (rule, start, end)."""
         normalized = normalize_for_matching(text)
+        words = tokenize(normalized)
         cached = self._cache.get
-        infos = [cached(word) or self._info(word) for word in tokenize(normalized)]
-        found: list[tuple[int, int, KeywordEntry]] = []
+        infos = [cached(word) or self._info(word) for word in words]
+        found: list[_Hit] = []
         for i, info in enumerate(infos):
             if info.singles:
                 found += [(i, i, entry) for entry in info.singles]
-            if info.heads and i + 1 < len(infos):
-                candidates = {id(p): p for key in infos[i + 1].tail for p in info.heads.get(key, ())}
-                for phrase in candidates.values():
-                    last = self._phrase_end(phrase, infos, i)
-                    if last is not None:
-                        found.append((i, last, phrase.entry))
+            if info.heads:
+                found += self._phrases_at(infos, i)
         if not found:
             return []
-        spans = [m.span() for m in _TOKEN_RE.finditer(normalized)]
+        spans = _word_spans(normalized, words, max(last for _, last, _ in found))
         return _explain(found, spans, normalize_with_offsets(text))
 
 
-def _explain(found: list[tuple[int, int, KeywordEntry]], spans: list[tuple[int, int]],
+def _word_spans(normalized: str, words: list[str], last: int) -> list[tuple[int, int]]:
+    """Return the (start, end) of words[0..last] in the text they were tokenized from.
+
+    The next word is the first occurrence of its text after the previous one: anything that
+    could start it earlier would have started a token there.
+    """
+    spans = []
+    position = 0
+    for word in words[: last + 1]:
+        start = normalized.find(word, position)
+        position = start + len(word)
+        spans.append((start, position))
+    return spans
+
+
+def _explain(found: list[_Hit], spans: list[tuple[int, int]],
              mapped: MappedText) -> list[Match]:
     """Turn token-level hits into matches over the original text: best level per span, no match
     inside a longer one of the same rule at the same or a higher level."""
-    best: dict[tuple[str, int, int], Match] = {}
+    best: dict[tuple[str, int, int], KeywordEntry] = {}
     for first, last, entry in found:
         start, end = mapped.span(spans[first][0], spans[last][1])
         key = (entry.rule, start, end)
-        if key not in best or _LEVEL_RANK[entry.level] > _LEVEL_RANK[best[key].level]:
-            best[key] = Match(entry.rule, entry.level, entry.term, start, end)
-    by_rule: dict[str, list[Match]] = {}
-    for match in best.values():
-        by_rule.setdefault(match.rule, []).append(match)
-    kept = [m for group in by_rule.values() for m in group
-            if not any(_covers(other, m) for other in group)]
+        if key not in best or _preference(entry) > _preference(best[key]):
+            best[key] = entry
+    matches = [Match(e.rule, e.level, e.term, start, end) for (_, start, end), e in best.items()]
+    matches.sort(key=lambda m: (m.start, -m.end))
+    kept = [m for i, m in enumerate(matches) if not _is_covered(m, matches[:i])]
     return sorted(kept, key=lambda m: (m.start, m.end, m.rule))
 
 
-def _covers(outer: Match, inner: Match) -> bool:
-    return (outer is not inner and outer.start <= inner.start and inner.end <= outer.end
-            and (outer.start, outer.end) != (inner.start, inner.end)
-            and _LEVEL_RANK[outer.level] >= _LEVEL_RANK[inner.level])
+def _preference(entry: KeywordEntry) -> tuple[int, int]:
+    """Of two entries matching one span, the higher level wins, then the longer (closer) term."""
+    return _LEVEL_RANK[entry.level], len(term_key(entry.term))
+
+
+def _is_covered(match: Match, before: list[Match]) -> bool:
+    """Return whether a longer match of the same rule, at the same or a higher level, contains
+    ``match`` (``before``: the matches sorted ahead of it, by start then longest first)."""
+    return any(other.rule == match.rule and other.end >= match.end
+               and _LEVEL_RANK[other.level] >= _LEVEL_RANK[match.level] for other in before)
 
 
 def _allow_keys(words: Iterable[str]) -> Iterable[str]:
@@ -443,7 +479,7 @@ def _allow_keys(words: Iterable[str]) -> Iterable[str]:
 
 def _data_lines(path: Path) -> Iterable[tuple[int, str]]:
     """Yield (line number, line) for each line that is not blank or a # comment."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
             yield number, line
 

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import click
-from sqlalchemy import Connection, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, exists, func, insert, or_, select, update
 
 from service.db import Database
 from service.storage import outbox, utcnow
@@ -84,7 +84,8 @@ def verify(secret: str, timestamp: str, signature: str, body: bytes, *,
         age = abs((time.time() if now is None else now) - int(timestamp))
     except (TypeError, ValueError):
         return False
-    return age <= tolerance_seconds and hmac.compare_digest(sign(secret, timestamp, body), signature)
+    expected = sign(secret, timestamp, body)
+    return age <= tolerance_seconds and hmac.compare_digest(expected, signature)
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,14 @@ def outbox_status(connection: Connection) -> dict[str, object]:
             "oldest_pending_seconds": age, "last_error": last_error}
 
 
+def purge_delivered(connection: Connection, older_than: dt.timedelta) -> int:
+    """Delete events delivered longer ago than ``older_than``; return how many."""
+    cutoff = utcnow() - older_than
+    result = connection.execute(delete(outbox).where(outbox.c.delivered_at.is_not(None),
+                                                     outbox.c.delivered_at < cutoff))
+    return result.rowcount
+
+
 class OutboxWorker:
     """Delivers due events from a daemon thread in this process.
 
@@ -341,6 +350,17 @@ def _outbox_cli():
 
         with get_db().reading() as connection:
             click.echo(json.dumps(outbox_status(connection), default=str))
+
+    @group.command("purge")
+    @click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+                  help="Delete delivered events older than this.")
+    def purge_command(days: int) -> None:
+        """Delete delivered events older than DAYS days (undelivered ones are never deleted)."""
+        from service.db import get_db
+
+        with get_db().transaction() as connection:
+            removed = purge_delivered(connection, older_than=dt.timedelta(days=days))
+        click.echo(f"deleted {removed} delivered events older than {days} days")
 
     @group.command("run")
     @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")

@@ -150,8 +150,8 @@ def _put_setting(connection: Connection, key: str, value: Any, actor: Actor | No
         return
     try:
         with connection.begin_nested():
-            connection.execute(insert(settings).values(key=key, value=value, version=1,
-                                                       updated_at=now, updated_by=values["updated_by"]))
+            connection.execute(insert(settings).values(
+                key=key, value=value, version=1, updated_at=now, updated_by=values["updated_by"]))
     except IntegrityError:  # another transaction created it meanwhile: update that row
         connection.execute(update(settings).where(settings.c.key == key).values(**values))
 
@@ -206,7 +206,8 @@ def parse_thresholds(payload: Any) -> dict[str, dict[str, float]]:
     return cleaned
 
 
-def set_thresholds(connection: Connection, actor: Actor, overrides: Mapping[str, Mapping[str, float]],
+def set_thresholds(connection: Connection, actor: Actor,
+                   overrides: Mapping[str, Mapping[str, float]],
                    stored: Mapping[str, Mapping[str, float]],
                    configured: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
     """Replace the admin threshold overrides; return the policy that results.
@@ -291,7 +292,8 @@ def init_app(app) -> None:
     from service.moderation import EXTENSION_KEY as MODERATOR_KEY
 
     refresher = ServingRefresher(app.extensions[MODERATOR_KEY], app.config["KEYWORD_DIR"],
-                                 app.config["THRESHOLDS"], float(app.config["LISTS_REFRESH_SECONDS"]))
+                                 app.config["THRESHOLDS"],
+                                 float(app.config["LISTS_REFRESH_SECONDS"]))
     app.extensions[EXTENSION_KEY] = refresher
     database = get_db_of(app)
     app.before_request(lambda: refresher.maybe_refresh(database))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from service import outbox
@@ -19,7 +19,6 @@ from service.db import Database
 from service.errors import APIError
 from service.queue_input import Cursor, DecisionRequest, QueueQuery, Submission
 from service.rules import RULES
-from service.text.arabic import normalize_for_matching
 from service.storage import (
     PENDING,
     PUBLISHED,
@@ -31,6 +30,7 @@ from service.storage import (
     comments,
     utcnow,
 )
+from service.text.arabic import normalize_for_matching
 
 # What the scoring engine's verdict means for the site.
 VERDICT_STATUS = {"approve": PUBLISHED, "review": PENDING, "reject": REJECTED}
@@ -194,10 +194,11 @@ def _file_under(connection: Connection, comment_pk: int, rules: Sequence[str], s
             {"comment_pk": comment_pk, "rule": rule, "status": status} for rule in rules])
 
 
-def record_audit(connection: Connection, actor: Actor, action: str, *, at: dt.datetime | None = None,
-                 comment_pk: int | None = None, from_status: str | None = None,
-                 to_status: str | None = None, rules: Sequence[str] | None = None,
-                 note: str | None = None, detail: dict | None = None) -> None:
+def record_audit(connection: Connection, actor: Actor, action: str, *,
+                 at: dt.datetime | None = None, comment_pk: int | None = None,
+                 from_status: str | None = None, to_status: str | None = None,
+                 rules: Sequence[str] | None = None, note: str | None = None,
+                 detail: dict | None = None) -> None:
     """Append one entry to the audit log."""
     connection.execute(insert(audit_log).values(
         at=at or utcnow(), actor=actor.name, actor_role=actor.role, action=action,
@@ -291,15 +292,22 @@ class QueuePage:
     counts: dict[str, int]
 
 
-def _driver(query: QueueQuery):
+def _driver(query: QueueQuery, dialect: str):
     """Return (table, its comment key, its status column, conditions) to drive a listing.
 
-    A text search scans comment_search and a rule filter reads comment_rules: both are narrow
-    copies holding the status, so counting them reads a fraction of the comments table.
+    A text search reads comment_search and a rule filter reads comment_rules: both are narrow
+    copies holding the status, so counting them reads a fraction of the comments table. On
+    SQLite a search of 3+ characters first asks the trigram index which rows can match.
     """
     if query.search:
-        pattern = "%" + _escape_like(search_key(query.search)) + "%"
+        key = search_key(query.search)
+        pattern = "%" + _escape_like(key) + "%"
         conditions = [comment_search.c.search_text.like(pattern, escape="\\")]
+        if dialect == "sqlite" and len(key) >= 3:
+            phrase = '"' + key.replace('"', '""') + '"'
+            conditions.insert(0, comment_search.c.comment_pk.in_(
+                text("SELECT rowid FROM comment_search_fts WHERE comment_search_fts MATCH :phrase")
+                .bindparams(phrase=phrase)))
         if query.rule:
             conditions.append(comment_search.c.comment_pk.in_(
                 select(comment_rules.c.comment_pk).where(comment_rules.c.rule == query.rule)))
@@ -346,13 +354,14 @@ def _order(sort: str, key):
 
 def list_queue(connection: Connection, query: QueueQuery) -> QueuePage:
     """Return one page of comments matching ``query`` and the count in each status."""
-    table, key, status, conditions = _driver(query)
+    table, key, status, conditions = _driver(query, connection.dialect.name)
     extra = _comment_filters(query)
     counting = select(status, func.count()).select_from(table)
     if extra and table is not comments:
         counting = counting.join(comments, comments.c.pk == key)
     counts = dict.fromkeys(STATUSES, 0)
-    counts.update(dict(connection.execute(counting.where(*conditions, *extra).group_by(status)).all()))
+    counting = counting.where(*conditions, *extra).group_by(status)
+    counts.update(dict(connection.execute(counting).all()))
 
     page = select(comments)
     if table is not comments:
@@ -372,7 +381,8 @@ def list_queue(connection: Connection, query: QueueQuery) -> QueuePage:
     return QueuePage(rows, next_cursor, counts)
 
 
-def author_summaries(connection: Connection, author_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+def author_summaries(connection: Connection,
+                     author_ids: Sequence[str]) -> dict[str, dict[str, int]]:
     """Return, per author, how many comments are stored and how many of them are rejected."""
     if not author_ids:
         return {}

@@ -137,7 +137,8 @@ def _url(value: Any, field: str, errors: FieldErrors) -> str | None:
 def parse_datetime(value: Any, field: str) -> dt.datetime:
     """Return an aware UTC datetime from an ISO 8601 string (a zone-less one is taken as UTC)."""
     if not isinstance(value, str):
-        raise APIError(422, f"'{field}' must be an ISO 8601 date-time string, not {_json_type(value)}")
+        raise APIError(422, f"'{field}' must be an ISO 8601 date-time string, "
+                            f"not {_json_type(value)}")
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:

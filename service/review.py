@@ -61,7 +61,7 @@ def _headers(response):
     return response
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _template_helpers():
     lang = g.get("lang", DEFAULT_LANGUAGE)
     return {"t": lambda key, **values: translate(key, lang, **values), "lang": lang,

@@ -113,30 +113,49 @@ def model_reasons(scores: Mapping[str, float], policy: Policy) -> list[Reason]:
     return reasons
 
 
-def keyword_reasons(matches: Sequence[Match], scores: Mapping[str, float], policy: Policy) -> list[Reason]:
-    """Return one reason per distinct (rule, level, term) that counts: every block term, and
-    suspect terms whose rule the model supports at its suspect threshold."""
+_OPENING_QUOTES = frozenset("\"'«“‘„‹`")
+_CLOSING_QUOTES = frozenset("\"'»”’“‛›`")
+
+
+def is_quoted(text: str, start: int, end: int) -> bool:
+    """Return whether ``text[start:end]`` stands alone between quotation marks: "he called him 'X'"."""
+    before = text[:start].rstrip()
+    after = text[end:].lstrip()
+    return bool(before) and bool(after) and before[-1] in _OPENING_QUOTES and after[0] in _CLOSING_QUOTES
+
+
+def keyword_reasons(matches: Sequence[Match], scores: Mapping[str, float], policy: Policy,
+                    text: str = "") -> list[Reason]:
+    """Return one reason per distinct (rule, level, term) that counts.
+
+    A block term rejects. A suspect term holds the comment when the model gives its rule at least
+    the suspect threshold. A block term in quotation marks is a mention, not a use ("stop calling
+    migrants 'X'"), so it counts as suspect.
+    """
     seen, reasons = set(), []
     for match in matches:
-        key = (match.rule, match.level, match.term)
+        quoted = match.level == "block" and is_quoted(text, match.start, match.end)
+        key = (match.rule, match.level, match.term, quoted)
         if key in seen:
             continue
         seen.add(key)
-        if match.level == "block":
+        score = scores[match.rule]
+        if match.level == "block" and not quoted:
             reasons.append(Reason(match.rule, "keyword", REJECT, f"block term '{match.term}'"))
-        elif scores[match.rule] >= policy.thresholds[match.rule].suspect:
-            reasons.append(Reason(match.rule, "keyword", REVIEW,
-                                  f"suspect term '{match.term}' with score {scores[match.rule]:.2f}"))
+        elif score >= policy.thresholds[match.rule].suspect:
+            kind = "quoted block" if quoted else "suspect"
+            reasons.append(Reason(match.rule, "keyword", REVIEW, f"{kind} term '{match.term}' with score {score:.2f}"))
     return reasons
 
 
-def decide(scores: Mapping[str, float], matches: Sequence[Match], policy: Policy) -> tuple[str, list[str], list[Reason]]:
+def decide(scores: Mapping[str, float], matches: Sequence[Match], policy: Policy,
+           text: str = "") -> tuple[str, list[str], list[Reason]]:
     """Combine keyword matches and model scores into (verdict, flagged rules, reasons).
 
     The strictest reason wins: any block term or reject-level score rejects; a review-level score,
     or a suspect term the model supports, holds the comment for a moderator.
     """
-    reasons = keyword_reasons(matches, scores, policy) + model_reasons(scores, policy)
+    reasons = keyword_reasons(matches, scores, policy, text) + model_reasons(scores, policy)
     verdict = max((r.verdict for r in reasons), key=_SEVERITY.__getitem__, default=APPROVE)
     fired = {r.rule for r in reasons}
     return verdict, [rule for rule in RULES if rule in fired], reasons
@@ -207,5 +226,5 @@ class Moderator:
 def _decision(text: str, probabilities, state: ServingState) -> Decision:
     scores = {rule: float(p) for rule, p in zip(RULES, probabilities, strict=True)}
     matches = state.matcher.find(text)
-    verdict, flags, reasons = decide(scores, matches, state.policy)
+    verdict, flags, reasons = decide(scores, matches, state.policy, text)
     return Decision(verdict, scores, flags, matches, reasons, state.bundle.version)

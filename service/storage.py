@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -104,8 +106,11 @@ comment_rules = Table(
     Column("rule", String(32), primary_key=True),
     Column("status", String(16), nullable=False),
 )
+# One index serves a rule filter within a status, the other a rule filter over every status in
+# arrival order (without it, listing "all" under a rule sorts every matching row).
 Index("ix_comment_rules_rule_status", comment_rules.c.rule, comment_rules.c.status,
       comment_rules.c.comment_pk)
+Index("ix_comment_rules_rule_pk", comment_rules.c.rule, comment_rules.c.comment_pk)
 
 # The text as the search compares it (folded like the keyword matcher folds).
 comment_search = Table(
@@ -114,6 +119,39 @@ comment_search = Table(
     Column("status", String(16), nullable=False),
     Column("search_text", Text, nullable=False),
 )
+
+# A substring search must not read every row. SQLite: an FTS5 trigram index over comment_search,
+# kept in step by triggers. PostgreSQL: a pg_trgm GIN index, which LIKE '%...%' uses by itself.
+# The migration creates the same objects; these statements serve create_all (test databases).
+SEARCH_INDEX_NAMES = ("comment_search_fts", "ix_comment_search_trgm")
+SQLITE_SEARCH_INDEX = (
+    "CREATE VIRTUAL TABLE comment_search_fts USING fts5(search_text, content='comment_search', "
+    "content_rowid='comment_pk', tokenize='trigram')",
+    "CREATE TRIGGER comment_search_ai AFTER INSERT ON comment_search BEGIN "
+    "INSERT INTO comment_search_fts(rowid, search_text) "
+    "VALUES (new.comment_pk, new.search_text); END",
+    "CREATE TRIGGER comment_search_ad AFTER DELETE ON comment_search BEGIN "
+    "INSERT INTO comment_search_fts(comment_search_fts, rowid, search_text) "
+    "VALUES ('delete', old.comment_pk, old.search_text); END",
+    "CREATE TRIGGER comment_search_au AFTER UPDATE OF search_text ON comment_search BEGIN "
+    "INSERT INTO comment_search_fts(comment_search_fts, rowid, search_text) "
+    "VALUES ('delete', old.comment_pk, old.search_text); "
+    "INSERT INTO comment_search_fts(rowid, search_text) "
+    "VALUES (new.comment_pk, new.search_text); END",
+)
+POSTGRES_SEARCH_INDEX = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX ix_comment_search_trgm ON comment_search USING gin (search_text gin_trgm_ops)",
+)
+for _statement in SQLITE_SEARCH_INDEX:
+    event.listen(comment_search, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRES_SEARCH_INDEX:
+    event.listen(comment_search, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+
+def is_search_index(name: str | None) -> bool:
+    """Return True for the search index objects that live outside the table metadata."""
+    return bool(name) and name.startswith(SEARCH_INDEX_NAMES)
 
 # Every action by the system or a person: who, when, what, why, from which status.
 audit_log = Table(

@@ -35,7 +35,9 @@ def evaluation_rows(corpus: Iterable[Example], external: Iterable[Example]) -> l
     return deduplicate(rows)
 
 
-def evaluation_set(data_paths: Iterable[Path] = (), corpus_dir: Path | None = None) -> list[Example]:
+def evaluation_set(
+    data_paths: Iterable[Path] = (), corpus_dir: Path | None = None
+) -> list[Example]:
     """Read the fixed evaluation set: the corpus's test rows and the dev/test rows of
     ``data_paths`` (unified JSONL files or folders)."""
     corpus, _ = read_corpus(corpus_dir) if corpus_dir else read_corpus()
@@ -45,8 +47,10 @@ def evaluation_set(data_paths: Iterable[Path] = (), corpus_dir: Path | None = No
 
 def label_matrix(examples: Sequence[Example]) -> np.ndarray:
     """Return labels as floats, shape (n, rules), NaN where a row says nothing about a rule."""
-    return np.array([[np.nan if e.label(r) is None else e.label(r) for r in RULES] for e in examples],
-                    dtype=float).reshape(len(examples), len(RULES))
+    return np.array(
+        [[np.nan if e.label(r) is None else e.label(r) for r in RULES] for e in examples],
+        dtype=float,
+    ).reshape(len(examples), len(RULES))
 
 
 @dataclass
@@ -71,23 +75,37 @@ class Scored:
 
 
 def score(model: Evaluated, examples: list[Example], progress: bool = False) -> Scored:
-    """Score ``examples`` once with ``model``; flags come from the same scores, not a second pass."""
+    """Score ``examples`` with ``model`` once; the flags reuse those scores."""
     texts = [e.text for e in examples]
     chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
     scores = np.zeros((0, len(RULES)))
     if chunks:
-        scores = np.vstack([model.scorer.predict_proba(chunk) for chunk in tqdm(
-            chunks, desc=f"scoring {model.name[:24]}", unit="chunk", disable=not progress)])
+        scores = np.vstack(
+            [
+                model.scorer.predict_proba(chunk)
+                for chunk in tqdm(
+                    chunks, desc=f"scoring {model.name[:24]}", unit="chunk", disable=not progress
+                )
+            ]
+        )
     flagged = None
     if model.moderator is not None:
         matcher, policy = model.moderator.matcher, model.moderator.policy
         flagged = np.zeros((len(texts), len(RULES)), dtype=bool)
         for row, (text, probabilities) in enumerate(zip(texts, scores, strict=True)):
-            _verdict, flags, _reasons = decide(dict(zip(RULES, map(float, probabilities), strict=True)),
-                                               matcher.find(text), policy)
+            _verdict, flags, _reasons = decide(
+                dict(zip(RULES, map(float, probabilities), strict=True)), matcher.find(text), policy
+            )
             flagged[row] = [rule in flags for rule in RULES]
-    return Scored(model.name, model.metadata, list(examples), label_matrix(examples), scores, flagged,
-                  model.decision_thresholds())
+    return Scored(
+        model.name,
+        model.metadata,
+        list(examples),
+        label_matrix(examples),
+        scores,
+        flagged,
+        model.decision_thresholds(),
+    )
 
 
 def rule_metrics(scored: Scored, mask: np.ndarray | None = None) -> dict[str, dict]:
@@ -133,13 +151,25 @@ class RuleComparison:
         return self.delta is None or self.delta >= -self.tolerance - 1e-12
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule, "metric": self.metric, "candidate": self.candidate,
-                "current": self.current, "delta": self.delta, "tolerance": self.tolerance,
-                "passed": self.passed, "n": self.n, "positives": self.positives}
+        return {
+            "rule": self.rule,
+            "metric": self.metric,
+            "candidate": self.candidate,
+            "current": self.current,
+            "delta": self.delta,
+            "tolerance": self.tolerance,
+            "passed": self.passed,
+            "n": self.n,
+            "positives": self.positives,
+        }
 
 
-def compare(candidate: dict[str, dict], current: dict[str, dict] | None, tolerance: float,
-            metric: str = "f1") -> list[RuleComparison]:
+def compare(
+    candidate: dict[str, dict],
+    current: dict[str, dict] | None,
+    tolerance: float,
+    metric: str = "f1",
+) -> list[RuleComparison]:
     """Compare per-rule metrics (from ``rule_metrics``) of a candidate and the current model."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
@@ -147,10 +177,17 @@ def compare(candidate: dict[str, dict], current: dict[str, dict] | None, toleran
     for rule in RULES:
         mine = candidate.get(rule)
         theirs = (current or {}).get(rule)
-        comparisons.append(RuleComparison(
-            rule, metric, None if mine is None else mine[metric],
-            None if theirs is None else theirs[metric], tolerance,
-            n=0 if mine is None else mine["n"], positives=0 if mine is None else mine["positives"]))
+        comparisons.append(
+            RuleComparison(
+                rule,
+                metric,
+                None if mine is None else mine[metric],
+                None if theirs is None else theirs[metric],
+                tolerance,
+                n=0 if mine is None else mine["n"],
+                positives=0 if mine is None else mine["positives"],
+            )
+        )
     return comparisons
 
 

@@ -71,8 +71,9 @@ def latest_decisions(rows: Iterable[Example]) -> tuple[list[Example], set[str]]:
     return labelled, set(winners)
 
 
-def apply_decisions(corpus: list[Example], external: list[Example],
-                    decisions: Iterable[Example]) -> tuple[list[Example], list[Example]]:
+def apply_decisions(
+    corpus: list[Example], external: list[Example], decisions: Iterable[Example]
+) -> tuple[list[Example], list[Example]]:
     """Return (corpus, external) with decisions in place of other sources' training rows.
 
     Training rows of the corpus and of external sources whose text (or a near copy of it) was

@@ -72,6 +72,7 @@ class RegistryError(RuntimeError):
 
 # --- Pointer, history and lock -----------------------------------------------------------------
 
+
 def read_current(models: Path) -> str | None:
     """Return the version the ``current`` pointer names, or None when there is no pointer."""
     try:
@@ -82,8 +83,9 @@ def read_current(models: Path) -> str | None:
 
 def set_current(models: Path, version: str) -> None:
     """Point ``current`` at ``version`` atomically and durably."""
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=models, prefix=".current.",
-                                     delete=False) as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=models, prefix=".current.", delete=False
+    ) as handle:
         handle.write(version + "\n")
         handle.flush()
         os.fsync(handle.fileno())
@@ -163,14 +165,21 @@ def version_dir(models: Path, version: str) -> Path:
 
     :raise RegistryError: when the name is not a version folder of this registry.
     """
-    if not version or "/" in version or version.startswith(".") or \
-            not (models / version / METADATA_FILE).is_file():
-        raise RegistryError(f"{version!r} is not a model version in {models} "
-                            "(see `python -m training.registry list`)")
+    if (
+        not version
+        or "/" in version
+        or version.startswith(".")
+        or not (models / version / METADATA_FILE).is_file()
+    ):
+        raise RegistryError(
+            f"{version!r} is not a model version in {models} "
+            "(see `python -m training.registry list`)"
+        )
     return models / version
 
 
 # --- list ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class VersionInfo:
@@ -211,10 +220,16 @@ def list_versions(models: Path) -> list[VersionInfo]:
 
 def format_versions(infos: list[VersionInfo], current: str | None, metric: str = "f1") -> str:
     """Render ``list``: one line per version, the current one starred."""
-    head = (f"  {'version':28s} {'created (UTC)':20s} {'train rows':>10s} {'eval n':>7s} "
-            + " ".join(f"{rule:>10s}" for rule in RULES) + "  report")
-    lines = [f"{metric} per rule on the evaluation set written with each version "
-             "(v: validation split, when there is none)", head]
+    head = (
+        f"  {'version':28s} {'created (UTC)':20s} {'train rows':>10s} {'eval n':>7s} "
+        + " ".join(f"{rule:>10s}" for rule in RULES)
+        + "  report"
+    )
+    lines = [
+        f"{metric} per rule on the evaluation set written with each version "
+        "(v: validation split, when there is none)",
+        head,
+    ]
     for info in infos:
         mark = "*" if info.version == current else " "
         if info.problem:
@@ -232,9 +247,11 @@ def format_versions(infos: list[VersionInfo], current: str | None, metric: str =
                 figures.append("–" if value is None else f"{value:.3f}v")
         created = (info.created_at or "")[:19].replace("T", " ")
         rows = "" if info.train_rows is None else str(info.train_rows)
-        lines.append(f"{mark} {info.version:28s} {created:20s} {rows:>10s} {n:>7s} "
-                     + " ".join(f"{f:>10s}" for f in figures)
-                     + ("  report.html" if info.has_report else "  –"))
+        lines.append(
+            f"{mark} {info.version:28s} {created:20s} {rows:>10s} {n:>7s} "
+            + " ".join(f"{f:>10s}" for f in figures)
+            + ("  report.html" if info.has_report else "  –")
+        )
     if current is None:
         lines.append("no current model: the registry has no 'current' pointer")
     elif current not in {i.version for i in infos}:
@@ -243,6 +260,7 @@ def format_versions(infos: list[VersionInfo], current: str | None, metric: str =
 
 
 # --- promote -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GateResult:
@@ -255,28 +273,52 @@ class GateResult:
     output: str = ""
 
     def to_dict(self) -> dict:
-        return {"passed": self.passed, "command": self.command, "returncode": self.returncode,
-                "summary": self.summary}
+        return {
+            "passed": self.passed,
+            "command": self.command,
+            "returncode": self.returncode,
+            "summary": self.summary,
+        }
 
 
-def run_gate(candidate: Path, gate_paths: Sequence[Path] = (DEFAULT_GATE,),
-             timeout: float = GATE_TIMEOUT_SECONDS) -> GateResult:
+def run_gate(
+    candidate: Path,
+    gate_paths: Sequence[Path] = (DEFAULT_GATE,),
+    timeout: float = GATE_TIMEOUT_SECONDS,
+) -> GateResult:
     """Run the behavioural tests against ``candidate`` in a separate pytest process."""
     paths = [Path(p).resolve() for p in gate_paths]
-    command = [sys.executable, "-m", "pytest", *map(str, paths), "--model-dir", str(candidate.resolve()),
-               "-q", "-p", "no:cacheprovider"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, paths),
+        "--model-dir",
+        str(candidate.resolve()),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         return GateResult(False, command, None, f"no behavioural tests at {', '.join(missing)}")
     try:
-        result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                timeout=timeout, check=False)
+        result = subprocess.run(
+            command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
-        return GateResult(False, command, None, f"behavioural tests did not finish in {timeout:.0f} s")
+        return GateResult(
+            False, command, None, f"behavioural tests did not finish in {timeout:.0f} s"
+        )
     output = result.stdout + result.stderr
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    return GateResult(result.returncode == 0, command, result.returncode,
-                      lines[-1].strip("= ") if lines else f"pytest exited {result.returncode}", output)
+    return GateResult(
+        result.returncode == 0,
+        command,
+        result.returncode,
+        lines[-1].strip("= ") if lines else f"pytest exited {result.returncode}",
+        output,
+    )
 
 
 @dataclass
@@ -294,19 +336,31 @@ class Promotion:
 
     @property
     def failures(self) -> list[str]:
-        failures = [f"{c.rule}: {c.metric} {c.candidate:.3f} is {-c.delta:.3f} below the current "
-                    f"model's {c.current:.3f} (tolerance {c.tolerance:.3f})"
-                    for c in self.comparisons if not c.passed]
+        failures = [
+            f"{c.rule}: {c.metric} {c.candidate:.3f} is {-c.delta:.3f} below the current "
+            f"model's {c.current:.3f} (tolerance {c.tolerance:.3f})"
+            for c in self.comparisons
+            if not c.passed
+        ]
         if not self.gate.passed:
             failures.append(f"behavioural tests failed: {self.gate.summary}")
         return failures
 
 
-def promote(models: Path, version: str, *, data_paths: Sequence[Path] = (),
-            corpus_dir: Path | None = None, tolerance: float = DEFAULT_TOLERANCE,
-            metric: str = "f1", gate_paths: Sequence[Path] = (DEFAULT_GATE,), force: bool = False,
-            reason: str | None = None, keyword_dir: Path = DEFAULT_KEYWORD_DIR,
-            progress: bool = False) -> Promotion:
+def promote(
+    models: Path,
+    version: str,
+    *,
+    data_paths: Sequence[Path] = (),
+    corpus_dir: Path | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    metric: str = "f1",
+    gate_paths: Sequence[Path] = (DEFAULT_GATE,),
+    force: bool = False,
+    reason: str | None = None,
+    keyword_dir: Path = DEFAULT_KEYWORD_DIR,
+    progress: bool = False,
+) -> Promotion:
     """Evaluate ``version`` against the current model, run the behavioural tests, and make it
     current if both allow it (or ``force`` with a ``reason``); record the promotion.
 
@@ -327,15 +381,20 @@ def promote(models: Path, version: str, *, data_paths: Sequence[Path] = (),
         if previous == version:
             raise RegistryError(f"{version} is already the current model")
         examples = evaluation_set(data_paths, corpus_dir)
-        candidate_metrics = rule_metrics(score(Evaluated(candidate_dir, keyword_dir), examples, progress))
+        candidate_metrics = rule_metrics(
+            score(Evaluated(candidate_dir, keyword_dir), examples, progress)
+        )
         current_metrics, notes = None, []
         if previous is not None:
             try:
-                current_metrics = rule_metrics(score(Evaluated(version_dir(models, previous), keyword_dir),
-                                                     examples, progress))
+                current_metrics = rule_metrics(
+                    score(Evaluated(version_dir(models, previous), keyword_dir), examples, progress)
+                )
             except (ArtifactError, RegistryError) as error:
-                notes.append(f"the current model {previous} cannot be evaluated ({error}); "
-                             "nothing to compare with")
+                notes.append(
+                    f"the current model {previous} cannot be evaluated ({error}); "
+                    "nothing to compare with"
+                )
         comparisons = compare(candidate_metrics, current_metrics, tolerance, metric)
         gate = run_gate(candidate_dir, gate_paths)
         promotion = Promotion(version, previous, comparisons, gate, len(examples), notes=notes)
@@ -343,44 +402,71 @@ def promote(models: Path, version: str, *, data_paths: Sequence[Path] = (),
             return promotion
         set_current(models, version)
         promotion.promoted, promotion.forced = True, force
-        append_history(models, {
-            "at": _now(), "user": current_user(), "action": "promote", "from": previous,
-            "to": version, "reason": reason, "forced": force, "overruled": promotion.failures,
-            "tolerance": tolerance, "metric": metric,
-            "evaluation": {"n": len(examples), "data": [str(p) for p in data_paths]},
-            "metrics": {"candidate": summary(candidate_metrics),
-                        "current": None if current_metrics is None else summary(current_metrics)},
-            "gate": gate.to_dict(), "notes": notes,
-        })
+        append_history(
+            models,
+            {
+                "at": _now(),
+                "user": current_user(),
+                "action": "promote",
+                "from": previous,
+                "to": version,
+                "reason": reason,
+                "forced": force,
+                "overruled": promotion.failures,
+                "tolerance": tolerance,
+                "metric": metric,
+                "evaluation": {"n": len(examples), "data": [str(p) for p in data_paths]},
+                "metrics": {
+                    "candidate": summary(candidate_metrics),
+                    "current": None if current_metrics is None else summary(current_metrics),
+                },
+                "gate": gate.to_dict(),
+                "notes": notes,
+            },
+        )
         return promotion
 
 
 def format_promotion(promotion: Promotion) -> str:
     """Render the comparison table, the gate result and the outcome."""
     metric = promotion.comparisons[0].metric if promotion.comparisons else "f1"
-    lines = [f"candidate {promotion.version} vs current {promotion.previous or '(none)'} "
-             f"on {promotion.evaluation_n} evaluation comments",
-             f"  {'rule':11s} {'n':>6s} {'pos':>5s} {'current ' + metric:>14s} "
-             f"{'candidate ' + metric:>16s} {'delta':>7s}  ok"]
+    lines = [
+        f"candidate {promotion.version} vs current {promotion.previous or '(none)'} "
+        f"on {promotion.evaluation_n} evaluation comments",
+        f"  {'rule':11s} {'n':>6s} {'pos':>5s} {'current ' + metric:>14s} "
+        f"{'candidate ' + metric:>16s} {'delta':>7s}  ok",
+    ]
     for c in promotion.comparisons:
+
         def fmt(value, sign=""):
             return "–" if value is None else format(value, sign + ".3f")
-        lines.append(f"  {c.rule:11s} {c.n:6d} {c.positives:5d} {fmt(c.current):>14s} "
-                     f"{fmt(c.candidate):>16s} {fmt(c.delta, '+'):>7s}  {'yes' if c.passed else 'NO'}")
-    lines.append(f"behavioural tests: {'passed' if promotion.gate.passed else 'FAILED'} "
-                 f"({promotion.gate.summary})")
+
+        lines.append(
+            f"  {c.rule:11s} {c.n:6d} {c.positives:5d} {fmt(c.current):>14s} "
+            f"{fmt(c.candidate):>16s} {fmt(c.delta, '+'):>7s}  {'yes' if c.passed else 'NO'}"
+        )
+    lines.append(
+        f"behavioural tests: {'passed' if promotion.gate.passed else 'FAILED'} "
+        f"({promotion.gate.summary})"
+    )
     lines.extend(f"note: {note}" for note in promotion.notes)
     if promotion.promoted:
-        lines.append(f"promoted: {promotion.version} is now current"
-                     + (" (FORCED over: " + "; ".join(promotion.failures) + ")"
-                        if promotion.failures else ""))
+        lines.append(
+            f"promoted: {promotion.version} is now current"
+            + (
+                " (FORCED over: " + "; ".join(promotion.failures) + ")"
+                if promotion.failures
+                else ""
+            )
+        )
     else:
         lines.append(f"NOT promoted: {'; '.join(promotion.failures)}")
-        lines.append("to promote anyway: add --force --reason \"...\" (the reason is recorded)")
+        lines.append('to promote anyway: add --force --reason "..." (the reason is recorded)')
     return "\n".join(lines)
 
 
 # --- rollback ------------------------------------------------------------------------------------
+
 
 def rollback(models: Path, reason: str | None = None) -> dict:
     """Make the version before the latest promotion current again; return the history entry.
@@ -401,9 +487,16 @@ def rollback(models: Path, reason: str | None = None) -> dict:
         except ArtifactError as error:
             raise RegistryError(f"cannot roll back to {target}: {error}") from error
         set_current(models, target)
-        entry = {"at": _now(), "user": current_user(), "action": "rollback", "from": current,
-                 "to": target, "reason": reason or "rollback", "forced": False,
-                 "metrics": _recorded_metrics(models / target)}
+        entry = {
+            "at": _now(),
+            "user": current_user(),
+            "action": "rollback",
+            "from": current,
+            "to": target,
+            "reason": reason or "rollback",
+            "forced": False,
+            "metrics": _recorded_metrics(models / target),
+        }
         append_history(models, entry)
         return entry
 
@@ -417,39 +510,66 @@ def _recorded_metrics(directory: Path) -> dict | None:
 
 # --- command line --------------------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.registry", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m training.registry",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--models", type=Path, default=DEFAULT_MODELS,
-                        help="the registry folder (default: models/)")
+    common.add_argument(
+        "--models", type=Path, default=DEFAULT_MODELS, help="the registry folder (default: models/)"
+    )
     evaluation = argparse.ArgumentParser(add_help=False)
-    evaluation.add_argument("--data", type=Path, action="append", default=[],
-                            help="also evaluate on the dev/test rows of this unified JSONL file or "
-                                 "folder (repeatable)")
-    evaluation.add_argument("--corpus-dir", type=Path, default=None,
-                            help="the project's corpus (default: training/corpus)")
+    evaluation.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=[],
+        help="also evaluate on the dev/test rows of this unified JSONL file or folder (repeatable)",
+    )
+    evaluation.add_argument(
+        "--corpus-dir",
+        type=Path,
+        default=None,
+        help="the project's corpus (default: training/corpus)",
+    )
     evaluation.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
-    evaluation.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
-                            help="how far below the current model a rule's metric may fall "
-                                 "(default: %(default)s)")
-    evaluation.add_argument("--metric", choices=METRICS, default="f1",
-                            help="per-rule metric compared (default: f1 of the rule's class)")
+    evaluation.add_argument(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        help="how far below the current model a rule's metric may fall (default: %(default)s)",
+    )
+    evaluation.add_argument(
+        "--metric",
+        choices=METRICS,
+        default="f1",
+        help="per-rule metric compared (default: f1 of the rule's class)",
+    )
     evaluation.add_argument("--no-progress", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", parents=[common], help="versions, key metrics, current")
     listing.add_argument("--metric", choices=METRICS, default="f1")
-    promoting = commands.add_parser("promote", parents=[common, evaluation],
-                                    help="make a candidate current if it is as good")
+    promoting = commands.add_parser(
+        "promote", parents=[common, evaluation], help="make a candidate current if it is as good"
+    )
     promoting.add_argument("version")
-    promoting.add_argument("--gate", type=Path, action="append", default=None,
-                           help="behavioural tests to run (default: tests/model)")
+    promoting.add_argument(
+        "--gate",
+        type=Path,
+        action="append",
+        default=None,
+        help="behavioural tests to run (default: tests/model)",
+    )
     promoting.add_argument("--force", action="store_true", help="promote even if checks fail")
     promoting.add_argument("--reason", help="why (required with --force; recorded)")
     rolling = commands.add_parser("rollback", parents=[common], help="back to the previous version")
     rolling.add_argument("--reason")
-    reporting = commands.add_parser("report", parents=[common, evaluation],
-                                    help="(re)write a version's report.html")
+    reporting = commands.add_parser(
+        "report", parents=[common, evaluation], help="(re)write a version's report.html"
+    )
     reporting.add_argument("version")
     commands.add_parser("history", parents=[common], help="every promotion and rollback")
     return parser.parse_args(argv)
@@ -465,11 +585,19 @@ def main(argv: list[str] | None = None) -> int:
                 raise RegistryError(f"{models} does not exist")
             print(format_versions(list_versions(models), read_current(models), args.metric))
         elif args.command == "promote":
-            promotion = promote(models, args.version, data_paths=args.data, corpus_dir=args.corpus_dir,
-                                tolerance=args.tolerance, metric=args.metric,
-                                gate_paths=args.gate or [DEFAULT_GATE], force=args.force,
-                                reason=args.reason, keyword_dir=args.keywords,
-                                progress=not args.no_progress)
+            promotion = promote(
+                models,
+                args.version,
+                data_paths=args.data,
+                corpus_dir=args.corpus_dir,
+                tolerance=args.tolerance,
+                metric=args.metric,
+                gate_paths=args.gate or [DEFAULT_GATE],
+                force=args.force,
+                reason=args.reason,
+                keyword_dir=args.keywords,
+                progress=not args.no_progress,
+            )
             print(format_promotion(promotion))
             if not promotion.gate.passed:
                 print(promotion.gate.output[-3000:], file=sys.stderr)
@@ -480,16 +608,27 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "report":
             directory = version_dir(models, args.version)
             current = read_current(models)
-            path = write_report(directory, evaluation_set(args.data, args.corpus_dir),
-                                models / current if current else None, args.keywords,
-                                args.tolerance, args.metric, progress=not args.no_progress)
+            path = write_report(
+                directory,
+                evaluation_set(args.data, args.corpus_dir),
+                models / current if current else None,
+                args.keywords,
+                args.tolerance,
+                args.metric,
+                progress=not args.no_progress,
+            )
             print(f"report written to {path}")
         elif args.command == "history":
             for entry in read_history(models):
-                extra = f" FORCED: {entry.get('reason')}" if entry.get("forced") else \
-                    (f" ({entry['reason']})" if entry.get("reason") else "")
-                print(f"{entry['at']} {entry['user']:12s} {entry['action']:8s} "
-                      f"{entry.get('from') or '(none)'} -> {entry['to']}{extra}")
+                extra = (
+                    f" FORCED: {entry.get('reason')}"
+                    if entry.get("forced")
+                    else (f" ({entry['reason']})" if entry.get("reason") else "")
+                )
+                print(
+                    f"{entry['at']} {entry['user']:12s} {entry['action']:8s} "
+                    f"{entry.get('from') or '(none)'} -> {entry['to']}{extra}"
+                )
     except (RegistryError, ArtifactError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

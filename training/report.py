@@ -8,7 +8,8 @@ the page (base64, so the page is one file); the threshold table; the comparison 
 model; and the worst errors with their scores. Comment text is untrusted and always escaped
 (Jinja autoescape); text cells are ``dir="auto"`` so Arabic reads right to left.
 
-Next to it, ``evaluation.json`` keeps the same figures for machines (``registry list`` shows them)."""
+Next to it, ``evaluation.json`` keeps the same figures for machines (``registry list`` reads
+them)."""
 
 from __future__ import annotations
 
@@ -46,8 +47,13 @@ REPORT_FILE = "report.html"
 EVALUATION_FILE = "evaluation.json"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WORST_ERRORS = 10
-_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True)
+LEVELS = ("suspect", "review", "reject", "decision")  # the thresholds a model may store
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _CANDIDATE_COLOR, _CURRENT_COLOR = "#1f6f8b", "#c0392b"
 
 
@@ -78,8 +84,9 @@ class Error:
 
 def _png(figure: Figure) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight",
-                   metadata={"Software": None})  # no version stamp: same figures, same bytes
+    figure.savefig(
+        buffer, format="png", dpi=100, metadata={"Software": None}
+    )  # no version stamp: same figures, same bytes
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -88,7 +95,10 @@ def pr_curves_png(candidate: Scored, current: Scored | None) -> str:
     figure = Figure(figsize=(4.2 * len(RULES), 3.9))
     for index, rule in enumerate(RULES):
         axes = figure.add_subplot(1, len(RULES), index + 1)
-        for scored, style, color in ((candidate, "-", _CANDIDATE_COLOR), (current, "--", _CURRENT_COLOR)):
+        for scored, style, color in (
+            (candidate, "-", _CANDIDATE_COLOR),
+            (current, "--", _CURRENT_COLOR),
+        ):
             if scored is None:
                 continue
             rows = ~np.isnan(scored.labels[:, index])
@@ -98,13 +108,26 @@ def pr_curves_png(candidate: Scored, current: Scored | None) -> str:
             precision, recall, _ = precision_recall_curve(labels, scored.scores[rows, index])
             axes.plot(recall, precision, style, color=color, label=scored.name[:24])
             thresholds = scored.metadata["thresholds"][rule]
-            for level, marker in (("review", "o"), ("reject", "s"), ("decision", "^")):
+            for level, marker in (
+                ("suspect", "v"),
+                ("review", "o"),
+                ("reject", "s"),
+                ("decision", "^"),
+            ):
+                if level not in thresholds:
+                    continue
                 predicted = scored.scores[rows, index] >= thresholds[level]
                 if predicted.any():
                     p = labels[predicted].mean()
                     r = predicted[labels == 1].mean()
-                    axes.plot([r], [p], marker, color=color, markersize=6,
-                              label=f"{level} ≥ {thresholds[level]:.2f}" if scored is candidate else None)
+                    axes.plot(
+                        [r],
+                        [p],
+                        marker,
+                        color=color,
+                        markersize=6,
+                        label=f"{level} ≥ {thresholds[level]:.2f}" if scored is candidate else None,
+                    )
         axes.set_title(rule)
         axes.set_xlabel("recall")
         axes.set_ylabel("precision")
@@ -113,7 +136,7 @@ def pr_curves_png(candidate: Scored, current: Scored | None) -> str:
         axes.grid(alpha=0.3)
         if axes.lines:
             axes.legend(fontsize=7, loc="lower left")
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.9, wspace=0.28)
     return _png(figure)
 
 
@@ -125,25 +148,35 @@ def confusion_png(candidate: Scored) -> str:
         rows = ~np.isnan(candidate.labels[:, index])
         labels = candidate.labels[rows, index].astype(int)
         predicted = (candidate.scores[rows, index] >= candidate.decision[index]).astype(int)
-        matrix = np.array([[np.sum((labels == a) & (predicted == b)) for b in (0, 1)] for a in (0, 1)])
+        matrix = np.array(
+            [[np.sum((labels == a) & (predicted == b)) for b in (0, 1)] for a in (0, 1)]
+        )
         shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
         axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
         for a in (0, 1):
             for b in (0, 1):
-                axes.text(b, a, f"{matrix[a, b]}\n{shares[a, b]:.0%}", ha="center", va="center",
-                          color="white" if shares[a, b] > 0.6 else "black", fontsize=10)
+                axes.text(
+                    b,
+                    a,
+                    f"{matrix[a, b]}\n{shares[a, b]:.0%}",
+                    ha="center",
+                    va="center",
+                    color="white" if shares[a, b] > 0.6 else "black",
+                    fontsize=10,
+                )
         axes.set_xticks([0, 1], ["clean", rule])
         axes.set_yticks([0, 1], ["clean", rule])
         axes.set_xlabel("predicted")
         axes.set_ylabel("labelled")
         axes.set_title(f"{rule} (threshold {candidate.decision[index]:.2f})")
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.9, wspace=0.55)
     return _png(figure)
 
 
 def dataset_f1_png(by_dataset: dict[str, dict], current_by_dataset: dict[str, dict] | None) -> str:
     """Horizontal bars: the candidate's F1 per dataset and rule, the current model's as a tick."""
-    figure = Figure(figsize=(4.2 * len(RULES), 0.45 * max(len(by_dataset), 2) + 1.2))
+    height = 0.45 * max(len(by_dataset), 2) + 1.2
+    figure = Figure(figsize=(4.2 * len(RULES), height))
     names = list(by_dataset)
     for index, rule in enumerate(RULES):
         axes = figure.add_subplot(1, len(RULES), index + 1)
@@ -152,8 +185,15 @@ def dataset_f1_png(by_dataset: dict[str, dict], current_by_dataset: dict[str, di
         axes.barh(y, np.nan_to_num(values), color=_CANDIDATE_COLOR, alpha=0.85, label="candidate")
         if current_by_dataset:
             theirs = [current_by_dataset.get(n, {}).get(rule, {}).get("f1", np.nan) for n in names]
-            axes.plot(theirs, y, "|", color=_CURRENT_COLOR, markersize=14, markeredgewidth=2,
-                      label="current")
+            axes.plot(
+                theirs,
+                y,
+                "|",
+                color=_CURRENT_COLOR,
+                markersize=14,
+                markeredgewidth=2,
+                label="current",
+            )
         axes.set_yticks(y, names if index == 0 else [""] * len(names), fontsize=8)
         axes.invert_yaxis()
         axes.set_xlim(0, 1)
@@ -161,7 +201,9 @@ def dataset_f1_png(by_dataset: dict[str, dict], current_by_dataset: dict[str, di
         axes.grid(axis="x", alpha=0.3)
         if index == 0:
             axes.legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
+    figure.subplots_adjust(
+        left=0.13, right=0.98, bottom=0.45 / height, top=1 - 0.4 / height, wspace=0.12
+    )
     return _png(figure)
 
 
@@ -176,12 +218,18 @@ def worst_errors(scored: Scored, k: int = WORST_ERRORS) -> dict[str, dict[str, l
         false_pos = false_pos[np.argsort(-scores[false_pos], kind="stable")][:k]
         false_neg = false_neg[np.argsort(scores[false_neg], kind="stable")][:k]
 
-        def errors(rows) -> list[Error]:
-            return [Error(scored.examples[i].id, scored.examples[i].source, scored.examples[i].text,
-                          float(scores[i])) for i in rows]
-
-        result[rule] = {"false_positives": errors(false_pos), "false_negatives": errors(false_neg)}
+        result[rule] = {
+            "false_positives": _errors(scored, false_pos, scores),
+            "false_negatives": _errors(scored, false_neg, scores),
+        }
     return result
+
+
+def _errors(scored: Scored, rows: np.ndarray, scores: np.ndarray) -> list[Error]:
+    examples = scored.examples
+    return [
+        Error(examples[i].id, examples[i].source, examples[i].text, float(scores[i])) for i in rows
+    ]
 
 
 def threshold_table(scored: Scored) -> list[dict]:
@@ -191,31 +239,48 @@ def threshold_table(scored: Scored) -> list[dict]:
         rows = ~np.isnan(scored.labels[:, index])
         labels = scored.labels[rows, index].astype(int)
         scores = scored.scores[rows, index]
-        for level in ("review", "reject", "decision"):
-            threshold = scored.metadata["thresholds"][rule][level]
+        stored = scored.metadata["thresholds"][rule]
+        for level in [level for level in LEVELS if level in stored]:
+            threshold = stored[level]
             predicted = scores >= threshold
             positives, negatives = labels.sum(), len(labels) - labels.sum()
-            table.append({
-                "rule": rule, "level": level, "threshold": threshold, "n": int(len(labels)),
-                "flagged_share": float(predicted.mean()) if len(labels) else None,
-                "precision": float(labels[predicted].mean()) if predicted.any() else None,
-                "recall": float(predicted[labels == 1].mean()) if positives else None,
-                "fpr": float(predicted[labels == 0].mean()) if negatives else None,
-            })
+            table.append(
+                {
+                    "rule": rule,
+                    "level": level,
+                    "threshold": threshold,
+                    "n": int(len(labels)),
+                    "flagged_share": float(predicted.mean()) if len(labels) else None,
+                    "precision": float(labels[predicted].mean()) if predicted.any() else None,
+                    "recall": float(predicted[labels == 1].mean()) if positives else None,
+                    "fpr": float(predicted[labels == 0].mean()) if negatives else None,
+                }
+            )
     return table
 
 
 def breakdown(scored: Scored) -> tuple[dict[str, dict], dict[str, dict]]:
     """Return per-rule metrics per dataset and per script."""
     sources, scripts = scored.sources, scored.scripts
-    by_dataset = {name: rule_metrics(scored, sources == name) for name in sorted(set(sources.tolist()))}
-    by_script = {name: rule_metrics(scored, scripts == name) for name in ("arabic", "latin")
-                 if (scripts == name).any()}
+    by_dataset = {
+        name: rule_metrics(scored, sources == name) for name in sorted(set(sources.tolist()))
+    }
+    by_script = {
+        name: rule_metrics(scored, scripts == name)
+        for name in ("arabic", "latin")
+        if (scripts == name).any()
+    }
     return by_dataset, by_script
 
 
-def render(candidate: Scored, current: Scored | None, comparisons: list[RuleComparison] | None,
-           *, current_note: str | None = None, tolerance: float = DEFAULT_TOLERANCE) -> str:
+def render(
+    candidate: Scored,
+    current: Scored | None,
+    comparisons: list[RuleComparison] | None,
+    *,
+    current_note: str | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> str:
     """Return the report page for ``candidate`` (compared with ``current`` when given)."""
     by_dataset, by_script = breakdown(candidate)
     current_by_dataset = current_by_script = None
@@ -251,17 +316,24 @@ def render(candidate: Scored, current: Scored | None, comparisons: list[RuleComp
 
 def write_atomically(path: Path, content: str) -> None:
     """Write ``path`` through a temporary file and os.replace: readers never see half a file."""
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                     delete=False) as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as handle:
         handle.write(content)
         temporary = Path(handle.name)
     temporary.chmod(0o644)
     os.replace(temporary, path)
 
 
-def write_report(version_dir: Path, examples: list[Example], current_dir: Path | None = None,
-                 keyword_dir: Path = DEFAULT_KEYWORD_DIR, tolerance: float = DEFAULT_TOLERANCE,
-                 metric: str = "f1", progress: bool = False) -> Path:
+def write_report(
+    version_dir: Path,
+    examples: list[Example],
+    current_dir: Path | None = None,
+    keyword_dir: Path = DEFAULT_KEYWORD_DIR,
+    tolerance: float = DEFAULT_TOLERANCE,
+    metric: str = "f1",
+    progress: bool = False,
+) -> Path:
     """Evaluate the model in ``version_dir`` (and the current one) on ``examples``; write
     ``report.html`` and ``evaluation.json`` into ``version_dir``; return the report's path.
 
@@ -290,6 +362,8 @@ def write_report(version_dir: Path, examples: list[Example], current_dir: Path |
         "compared_with": None if current is None else current.name,
         "comparison": None if comparisons is None else [c.to_dict() for c in comparisons],
     }
-    write_atomically(version_dir / EVALUATION_FILE, json.dumps(evaluation, ensure_ascii=False, indent=2))
+    write_atomically(
+        version_dir / EVALUATION_FILE, json.dumps(evaluation, ensure_ascii=False, indent=2)
+    )
     write_atomically(version_dir / REPORT_FILE, page)
     return version_dir / REPORT_FILE

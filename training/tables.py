@@ -35,9 +35,14 @@ class TableSpec:
     source: str | None = None  # default: the file's stem
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path), "text_column": self.text_column, "labels": dict(self.labels),
-                "split_column": self.split_column, "id_column": self.id_column,
-                "source": self.source_name}
+        return {
+            "path": str(self.path),
+            "text_column": self.text_column,
+            "labels": dict(self.labels),
+            "split_column": self.split_column,
+            "id_column": self.id_column,
+            "source": self.source_name,
+        }
 
     @property
     def source_name(self) -> str:
@@ -71,7 +76,9 @@ def parse_label_mapping(items: list[str]) -> dict[str, str]:
         if not sep or not rule or not column:
             raise ValueError(f"--label {item!r}: expected RULE=COLUMN, e.g. insult=is_offensive")
         if rule not in RULES:
-            raise ValueError(f"--label {item!r}: unknown rule {rule!r}; the rules are {', '.join(RULES)}")
+            raise ValueError(
+                f"--label {item!r}: unknown rule {rule!r}; the rules are {', '.join(RULES)}"
+            )
         if rule in mapping:
             raise ValueError(f"--label: rule {rule!r} is mapped twice")
         mapping[rule] = column
@@ -95,14 +102,17 @@ def read_table(spec: TableSpec) -> tuple[list[Example], DataSource]:
         raw = spec.path.read_bytes()
     except OSError as error:
         raise DataError(f"cannot read {spec.path}: {error}") from error
-    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""),
-                            delimiter=delimiter_for(spec.path))
+    reader = csv.DictReader(
+        io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=delimiter_for(spec.path)
+    )
     header = reader.fieldnames or []
     wanted = [spec.text_column, *spec.labels.values(), spec.split_column, spec.id_column]
     missing = [c for c in wanted if c is not None and c not in header]
     if missing:
-        raise DataError(f"{spec.path}: no column {', '.join(map(repr, missing))}; "
-                        f"the columns are {', '.join(map(repr, header))}")
+        raise DataError(
+            f"{spec.path}: no column {', '.join(map(repr, missing))}; "
+            f"the columns are {', '.join(map(repr, header))}"
+        )
     examples = []
     for row in reader:
         line = reader.line_num
@@ -125,8 +135,13 @@ def _example(spec: TableSpec, row: dict[str, str | None], line: int) -> Example:
     if split and split not in SPLITS:
         raise ValueError(f"split {split!r} is not one of {', '.join(SPLITS)}")
     identifier = (row.get(spec.id_column) or "").strip() if spec.id_column else ""
-    return Example(f"{spec.source_name}:{identifier or line}", text, labels, spec.source_name,
-                   split or hash_split(text))
+    return Example(
+        f"{spec.source_name}:{identifier or line}",
+        text,
+        labels,
+        spec.source_name,
+        split or hash_split(text),
+    )
 
 
 def read_tables(specs: list[TableSpec]) -> tuple[list[Example], list[DataSource]]:

@@ -15,13 +15,13 @@ MIN_REJECT_SUPPORT = 5
 class ThresholdTargets:
     """What the thresholds aim for on the validation split."""
 
-    reject_precision: float = 0.9  # a model-only rejection must be right this often
+    reject_precision: float = 0.95  # a model-only rejection must be right this often
     review_recall: float = 0.85  # hold at least this share of violations for a moderator...
-    review_max_fpr: float = 0.01  # ...unless that holds more than this share of clean comments
+    review_max_fpr: float = 0.005  # ...unless that holds more than this share of clean comments
     # A suspect keyword holds a comment only when the model gives its rule at least this much
     # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr.
-    suspect_recall: float = 0.95
-    suspect_max_fpr: float = 0.10
+    suspect_recall: float = 0.9
+    suspect_max_fpr: float = 0.05
 
 
 def choose_thresholds(scores: np.ndarray, labels: np.ndarray, targets: ThresholdTargets) -> dict[str, float]:
@@ -44,8 +44,9 @@ def choose_thresholds(scores: np.ndarray, labels: np.ndarray, targets: Threshold
     fpr = fp / max(negatives, 1)
 
     reject_ok = (precision >= targets.reject_precision) & (tp + fp >= MIN_REJECT_SUPPORT)
-    reject = float(t[reject_ok].min()) if reject_ok.any() else 1.0
-    review = min(_recall_threshold(t, recall, fpr, targets.review_recall, targets.review_max_fpr), reject)
+    review = _recall_threshold(t, recall, fpr, targets.review_recall, targets.review_max_fpr)
+    # The clean-comment cap on review binds rejection too: a model-only reject never sits below review.
+    reject = max(float(t[reject_ok].min()) if reject_ok.any() else 1.0, review)
     suspect = min(_recall_threshold(t, recall, fpr, targets.suspect_recall, targets.suspect_max_fpr), review)
 
     tn = negatives - fp

@@ -4,7 +4,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from service.storage import UTCDateTime, metadata
+from service.storage import UTCDateTime, is_search_index, metadata
 
 config = context.config
 
@@ -24,9 +24,14 @@ def run_migrations() -> None:
 def _run(connection) -> None:
     # render_as_batch: SQLite alters tables by copying them, which Alembic's batch mode does.
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True, render_item=_render_item)
+                      compare_type=True, render_item=_render_item, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Leave the search index objects (created by raw DDL in 0001) out of autogenerate."""
+    return not is_search_index(name)
 
 
 def _render_item(type_, obj, autogen_context):

@@ -6,16 +6,17 @@ Three compositions serve three readers:
 - ``normalize_with_offsets``: the same text, plus for every normalized character the span of the
   original it came from, so a match can be highlighted exactly as the reader wrote it;
 - ``normalize_for_model``: the classifier's input: the same folding, plus URL/mention tokens and
-  collapsed whitespace. It runs on every comment, so it is built from ``str.translate`` tables and
-  a few precompiled regexes, never a per-character Python loop.
+  collapsed whitespace. It runs on every comment, so it is built from character tables applied
+  by precompiled regexes (``_CharMap``), never a per-character Python loop.
 
 The character steps run in this order: NFKC, look-alike folding, lowercasing, then the deleting
 and folding maps (diacritics, tatweel, invisible characters, alef, hamza carriers, alef maksura,
 teh marbuta, Latin accents), then elongation is collapsed and spaced-out letters are joined.
 
 Every character step maps one character to a fixed string, so it is exact to apply it per
-character (how offsets are kept) or to the whole text with ``str.translate`` (how it runs fast);
-``_POST_FOLD_TABLE`` is those maps composed once, in order, at import.
+character (how offsets are kept) or to the whole text (how it runs fast); ``_POST_FOLD_TABLE`` is
+the maps that follow lowercasing, composed once, in order, at import. NFKC is applied to each base
+character with its combining marks, so that every output character comes from one known span.
 
 Latin-script tokens get two more folds, used by the keyword matcher: ``fold_arabizi`` (Darija in
 Latin letters and digits) and ``fold_leet`` (French and English leetspeak).
@@ -25,9 +26,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, groupby
 
 # --- Character sets ------------------------------------------------------------------------------
 
@@ -168,6 +170,31 @@ _LOOKALIKES = {
     "\u03A4": "t", "\u03C4": "t",  # GREEK CAPITAL/SMALL LETTER TAU
     "\u03A5": "y", "\u03C5": "u",  # GREEK CAPITAL LETTER UPSILON (Y), SMALL LETTER UPSILON (u)
     "\u03A7": "x", "\u03C7": "x",  # GREEK CAPITAL/SMALL LETTER CHI
+    # Latin small capitals, as "fancy text" generators write them.
+    "\u1D00": "a",  # LATIN LETTER SMALL CAPITAL A
+    "\u0299": "b",  # LATIN LETTER SMALL CAPITAL B
+    "\u1D04": "c",  # LATIN LETTER SMALL CAPITAL C
+    "\u1D05": "d",  # LATIN LETTER SMALL CAPITAL D
+    "\u1D07": "e",  # LATIN LETTER SMALL CAPITAL E
+    "\uA730": "f",  # LATIN LETTER SMALL CAPITAL F
+    "\u0262": "g",  # LATIN LETTER SMALL CAPITAL G
+    "\u029C": "h",  # LATIN LETTER SMALL CAPITAL H
+    "\u026A": "i",  # LATIN LETTER SMALL CAPITAL I
+    "\u1D0A": "j",  # LATIN LETTER SMALL CAPITAL J
+    "\u1D0B": "k",  # LATIN LETTER SMALL CAPITAL K
+    "\u029F": "l",  # LATIN LETTER SMALL CAPITAL L
+    "\u1D0D": "m",  # LATIN LETTER SMALL CAPITAL M
+    "\u0274": "n",  # LATIN LETTER SMALL CAPITAL N
+    "\u1D0F": "o",  # LATIN LETTER SMALL CAPITAL O
+    "\u1D18": "p",  # LATIN LETTER SMALL CAPITAL P
+    "\u0280": "r",  # LATIN LETTER SMALL CAPITAL R
+    "\uA731": "s",  # LATIN LETTER SMALL CAPITAL S
+    "\u1D1B": "t",  # LATIN LETTER SMALL CAPITAL T
+    "\u1D1C": "u",  # LATIN LETTER SMALL CAPITAL U
+    "\u1D20": "v",  # LATIN LETTER SMALL CAPITAL V
+    "\u1D21": "w",  # LATIN LETTER SMALL CAPITAL W
+    "\u028F": "y",  # LATIN LETTER SMALL CAPITAL Y
+    "\u1D22": "z",  # LATIN LETTER SMALL CAPITAL Z
 }
 # ARABIC-INDIC DIGIT ZERO..NINE and EXTENDED ARABIC-INDIC (Persian/Urdu) DIGIT ZERO..NINE.
 _LOOKALIKES.update({chr(0x0660 + d): str(d) for d in range(10)})
@@ -214,6 +241,35 @@ _LOOKALIKES_TABLE = str.maketrans(_LOOKALIKES)
 _LATIN_ACCENTS_TABLE = str.maketrans(_latin_accent_map())
 
 
+class _CharMap:
+    """A one-character map applied by one regex pass over the characters it changes.
+
+    Same result as ``str.translate``, but on Arabic text, where a dict lookup per character
+    makes translate cost about 80 ns a character, only the few changed ones cost anything.
+    """
+
+    def __init__(self, table: dict[int, str | None]):
+        self.table = table
+        self.regex = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(table)) + "]+")
+
+    def _replace(self, match: re.Match[str]) -> str:
+        return match.group().translate(self.table)
+
+    def __call__(self, text: str) -> str:
+        return self.regex.sub(self._replace, text)
+
+
+_DIACRITICS_MAP = _CharMap(_DIACRITICS_TABLE)
+_TATWEEL_MAP = _CharMap(_TATWEEL_TABLE)
+_INVISIBLES_MAP = _CharMap(_INVISIBLES_TABLE)
+_ALEF_MAP = _CharMap(_ALEF_TABLE)
+_HAMZA_MAP = _CharMap(_HAMZA_TABLE)
+_ALEF_MAKSURA_MAP = _CharMap(_ALEF_MAKSURA_TABLE)
+_TEH_MARBUTA_MAP = _CharMap(_TEH_MARBUTA_TABLE)
+_LOOKALIKES_MAP = _CharMap(_LOOKALIKES_TABLE)
+_LATIN_ACCENTS_MAP = _CharMap(_LATIN_ACCENTS_TABLE)
+
+
 # --- The steps -----------------------------------------------------------------------------------
 
 def _segments(text: str) -> list[str]:
@@ -236,67 +292,72 @@ def _combining_class_ranges() -> str:
 _SEGMENT_RE = re.compile(f".[{_combining_class_ranges()}]*", re.DOTALL)
 
 
+def _nfkc_changes(text: str) -> list[tuple[int, str, str]]:
+    """Return (start, segment, NFKC of it) for each segment of the words not already in NFKC.
+
+    NFKC is applied to each base character with its marks, in the words that need it (a word
+    already in NFKC, and a space, are left as they are): every output character then comes from
+    one known segment of the original, and the common case costs one check per word.
+    """
+    changes = []
+    position = 0
+    for word in text.split(" "):
+        if unicodedata.is_normalized("NFKC", word):
+            position += len(word) + 1
+            continue
+        for segment in _segments(word):
+            changes.append((position, segment, unicodedata.normalize("NFKC", segment)))
+            position += len(segment)
+        position += 1
+    return changes
+
+
 def apply_nfkc(text: str) -> str:
-    """Apply NFKC to each base character with its marks (presentation forms, ligatures, width)."""
+    """Apply NFKC (presentation forms, ligatures, full width, math letters), word by word."""
     if unicodedata.is_normalized("NFKC", text):
         return text
-    return "".join(unicodedata.normalize("NFKC", segment) for segment in _segments(text))
+    parts = []
+    done = 0
+    for start, segment, normalized in _nfkc_changes(text):
+        parts += (text[done:start], normalized)
+        done = start + len(segment)
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def strip_diacritics(text: str) -> str:
     """Remove harakat, tanween, shadda, sukun, superscript alef and Quranic marks."""
-    return text.translate(_DIACRITICS_TABLE)
+    return _DIACRITICS_MAP(text)
 
 
 def strip_tatweel(text: str) -> str:
     """Remove the tatweel (kashida) used to stretch words."""
-    return text.translate(_TATWEEL_TABLE)
+    return _TATWEEL_MAP(text)
 
 
 def strip_zero_width_and_bidi(text: str) -> str:
     """Remove zero-width characters, bidi controls, the BOM, soft hyphens and blank fillers."""
-    return text.translate(_INVISIBLES_TABLE)
+    return _INVISIBLES_MAP(text)
 
 
 def normalize_alef(text: str) -> str:
     """Write every alef with hamza, madda or wasla as a bare alef."""
-    return text.translate(_ALEF_TABLE)
+    return _ALEF_MAP(text)
 
 
 def normalize_hamza_carriers(text: str) -> str:
     """Write waw and yeh with hamza above as bare waw and yeh."""
-    return text.translate(_HAMZA_TABLE)
+    return _HAMZA_MAP(text)
 
 
 def normalize_alef_maksura(text: str) -> str:
     """Write alef maksura as yeh (على and علي meet)."""
-    return text.translate(_ALEF_MAKSURA_TABLE)
+    return _ALEF_MAKSURA_MAP(text)
 
 
 def normalize_teh_marbuta(text: str) -> str:
     """Write teh marbuta as heh (قحبة and قحبه meet)."""
-    return text.translate(_TEH_MARBUTA_TABLE)
-
-
-class _CharMap:
-    """A one-character map applied by one regex pass over the characters it changes.
-
-    Same result as ``str.translate``, but on Arabic text, where a dict lookup per character
-    makes translate cost about 80 ns a character, only the few changed ones cost anything.
-    """
-
-    def __init__(self, table: dict[int, str | None]):
-        self.table = table
-        self.regex = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(table)) + "]+")
-
-    def _replace(self, match: re.Match[str]) -> str:
-        return match.group().translate(self.table)
-
-    def __call__(self, text: str) -> str:
-        return self.regex.sub(self._replace, text)
-
-
-_LOOKALIKES_MAP = _CharMap(_LOOKALIKES_TABLE)
+    return _TEH_MARBUTA_MAP(text)
 
 
 def fold_lookalikes(text: str) -> str:
@@ -311,7 +372,7 @@ def lowercase(text: str) -> str:
 
 def strip_latin_accents(text: str) -> str:
     """Strip accents from Latin letters (é -> e, ç -> c) and spell ligatures out (œ -> oe)."""
-    return text.translate(_LATIN_ACCENTS_TABLE)
+    return _LATIN_ACCENTS_MAP(text)
 
 
 _RUN_RE = re.compile(r"(.)\1{2,}", re.DOTALL)  # any run: faster to scan than a run of letters
@@ -375,8 +436,6 @@ _POST_FOLD_TABLE = _compose(
                        _HAMZA_TABLE, _ALEF_MAKSURA_TABLE, _TEH_MARBUTA_TABLE, _LATIN_ACCENTS_TABLE)
      for key in table},
 )
-
-
 _POST_FOLD_MAP = _CharMap(_POST_FOLD_TABLE)
 
 
@@ -425,41 +484,69 @@ _EXPANDING_RE = re.compile(
     "[" + "".join(re.escape(chr(k)) for k, v in _POST_FOLD_TABLE.items() if v and len(v) > 1) + "]")
 
 
+def _nfkc_with_offsets(text: str) -> tuple[str, Sequence[int] | None, Sequence[int] | None]:
+    """Return NFKC text with each character's original start and end (None: same as the text)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text, None, None
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for start, segment, normalized in _nfkc_changes(text) + [(len(text), "", "")]:
+        parts += (text[done:start], normalized)
+        starts += range(done, start)
+        ends += range(done + 1, start + 1)
+        if segment == normalized:
+            starts += range(start, start + len(segment))
+            ends += range(start + 1, start + len(segment) + 1)
+        else:  # every character of a compatibility form comes from the whole form
+            starts += [start] * len(normalized)
+            ends += [start + len(segment)] * len(normalized)
+        done = start + len(segment)
+    return "".join(parts), starts, ends
+
+
 def _fold_with_offsets_fast(text: str) -> Mapped | None:
     """Fold a text whose characters each fold to at most one character; None for other texts."""
-    if _DELETED in text or not unicodedata.is_normalized("NFKC", text):
+    if _DELETED in text:
         return None
-    lowered = lowercase(fold_lookalikes(text))
-    if len(lowered) != len(text) or _EXPANDING_RE.search(lowered):
+    nfkc, nfkc_starts, nfkc_ends = _nfkc_with_offsets(text)
+    lowered = lowercase(fold_lookalikes(nfkc))
+    if len(lowered) != len(nfkc) or _EXPANDING_RE.search(lowered):
         return None
     folded = _POST_FOLD_KEEPING_PLACES(lowered)
-    starts = list(compress(range(len(folded)), map(_DELETED.__ne__, folded)))
-    # Deleted marks and joiners belong to the letter before them: each kept character ends
-    # where the next one starts, the last one at the end of the text.
-    ends = starts[1:] + [len(text)] if starts else []
-    return folded.replace(_DELETED, ""), starts, ends
+    if nfkc_starts is None or nfkc_ends is None:
+        if _DELETED not in folded:  # nothing deleted, nothing expanded: one character each
+            return folded, list(range(len(folded))), list(range(1, len(folded) + 1))
+        nfkc_starts, nfkc_ends = range(len(folded)), range(1, len(folded) + 1)
+    kept = list(compress(range(len(folded)), map(_DELETED.__ne__, folded)))
+    if not kept:
+        return "", [], []
+    # Deleted marks and joiners belong to the letter before them: a kept character ends where
+    # the last character before the next kept one ends.
+    ends = [nfkc_ends[k - 1] for k in kept[1:]]
+    ends.append(nfkc_ends[-1])
+    return folded.replace(_DELETED, ""), [nfkc_starts[k] for k in kept], ends
 
 
 def _fold_with_offsets_slow(text: str) -> Mapped:
-    """Fold any text, one NFKC segment (a base character and its marks) at a time."""
+    """Fold any text one character at a time (for the few that fold to several characters)."""
+    nfkc, nfkc_starts, nfkc_ends = _nfkc_with_offsets(text)
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    normalized = unicodedata.is_normalized("NFKC", text)
-    position = 0
-    for segment in text if normalized else _segments(text):
-        end = position + len(segment)
-        for char in segment if normalized else unicodedata.normalize("NFKC", segment):
-            folded = _fold_char(char)
-            if not folded:
-                if ends:  # a deleted mark or joiner belongs to the letter before it
-                    ends[-1] = end
-                continue
-            for out in folded:
-                chars.append(out)
-                starts.append(position)
-                ends.append(end)
-        position = end
+    for index, char in enumerate(nfkc):
+        start = index if nfkc_starts is None else nfkc_starts[index]
+        end = index + 1 if nfkc_ends is None else nfkc_ends[index]
+        folded = _fold_char(char)
+        if not folded:
+            if ends:  # a deleted mark or joiner belongs to the letter before it
+                ends[-1] = end
+            continue
+        for out in folded:
+            chars.append(out)
+            starts.append(start)
+            ends.append(end)
     return "".join(chars), starts, ends
 
 
@@ -573,7 +660,6 @@ _ARABIZI_SPELLING_RE = re.compile(
 _LEADING_VOWELS_RE = re.compile(r"^[ae]+")
 _TRAILING_VOWELS_RE = re.compile(r"[ae]+$")
 _INNER_VOWELS_RE = re.compile(r"[ae]+")
-_DOUBLED_RE = re.compile(r"(.)\1+")
 
 
 def _fold_short_vowels(skeleton: str) -> str:
@@ -592,16 +678,21 @@ def _fold_short_vowels(skeleton: str) -> str:
 
 def collapse_doubles(text: str) -> str:
     """Write every run of one character as that character once (zammel -> zamel)."""
-    return _DOUBLED_RE.sub(r"\1", text)
+    return "".join(char for char, _ in groupby(text))
 
 
+def _respell(match: re.Match[str]) -> str:
+    return _ARABIZI_SPELLINGS[match.group()]
+
+
+@lru_cache(maxsize=65_536)
 def fold_arabizi(token: str) -> str:
     """Return the consonant skeleton of an Arabizi token, where spelling variants meet.
 
     "7mar", "hmar", "hmer" -> "hmr"; "9a7ba", "qahba", "9e7ba" -> "qhba"; "wld", "ould" -> "uld".
     """
-    token = strip_latin_accents(lowercase(token))
-    spelled = _ARABIZI_SPELLING_RE.sub(lambda m: _ARABIZI_SPELLINGS[m.group()], token)
+    token = lowercase(token) if token.isascii() else strip_latin_accents(lowercase(token))
+    spelled = _ARABIZI_SPELLING_RE.sub(_respell, token)
     return collapse_doubles(_fold_short_vowels(collapse_doubles(spelled)))
 
 
@@ -612,9 +703,11 @@ _LEET = str.maketrans({
 })
 
 
+@lru_cache(maxsize=65_536)
 def fold_leet(token: str) -> str:
     """Return a leetspeak token in plain letters, accents stripped and doubles collapsed.
 
     "s@l0pe", "SALOPPE", "sal0pé" -> "salope".
     """
-    return collapse_doubles(strip_latin_accents(lowercase(token)).translate(_LEET))
+    token = lowercase(token) if token.isascii() else strip_latin_accents(lowercase(token))
+    return collapse_doubles(token.translate(_LEET))

@@ -28,9 +28,11 @@ def gunicorn_server(model_dir, tmp_path):
     port = free_port()
     env = {**os.environ, "MODERATION_MODEL_DIR": str(model_dir), "PORT": str(port), "HOST": "127.0.0.1",
            "WEB_CONCURRENCY": "2"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -41,9 +43,9 @@ def gunicorn_server(model_dir, tmp_path):
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read().decode(errors="replace") if process.poll() is not None else ""
             os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"gunicorn did not become ready:\n{output}")
+            process.wait(timeout=30)
+            pytest.fail(f"gunicorn did not become ready:\n{log.read_text(errors='replace')}")
         time.sleep(0.2)
     yield base
     os.killpg(process.pid, signal.SIGTERM)

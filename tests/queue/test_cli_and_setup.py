@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect
 from service import create_app
 from service.accounts import parse_api_keys
 from service.db import current_revision, get_db_of, upgrade
-from service.storage import metadata
+from service.storage import is_search_index, metadata
 from tests.queue.conftest import both_backends
 from tests.queue.helpers import ROOT
 
@@ -37,7 +37,8 @@ def test_users_add_reads_the_password_from_the_environment_or_a_prompt(queue_app
     result = runner.invoke(args=["users", "add", "env-user"],
                            env={"MODERATION_USER_PASSWORD": "password from env"})
     assert result.exit_code == 0, result.output
-    result = runner.invoke(args=["users", "add", "prompted"], input="typed password\ntyped password\n")
+    result = runner.invoke(args=["users", "add", "prompted"],
+                           input="typed password\ntyped password\n")
     assert result.exit_code == 0, result.output
     client = queue_app.test_client()
     from tests.queue.conftest import Browser
@@ -63,7 +64,8 @@ def test_password_change_takes_effect(queue_app):
     from tests.queue.conftest import Browser
 
     runner = queue_app.test_cli_runner()
-    assert runner.invoke(args=["users", "password", "mona", "--password", "brand new password"]).exit_code == 0
+    result = runner.invoke(args=["users", "password", "mona", "--password", "brand new password"])
+    assert result.exit_code == 0
     browser = Browser(queue_app.test_client())
     assert browser.login("mona").status_code == 401
     assert browser.login("mona", "brand new password").status_code == 302
@@ -72,10 +74,16 @@ def test_password_change_takes_effect(queue_app):
 @both_backends
 def test_migrations_match_the_tables(db_url):
     engine = create_engine(db_url)
+    outside_metadata = {"include_name": lambda name, type_, parents: not is_search_index(name)}
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        context = MigrationContext.configure(connection, opts=outside_metadata)
+        differences = compare_metadata(context, metadata)
+        tables = set(inspect(connection).get_table_names())
+        indexes = {i["name"] for i in inspect(connection).get_indexes("comment_search")}
     engine.dispose()
     assert differences == []
+    # The substring-search index the migration creates beside the metadata.
+    assert "comment_search_fts" in tables or "ix_comment_search_trgm" in indexes
     assert current_revision(db_url) is not None
 
 
@@ -84,8 +92,9 @@ def test_db_upgrade_command_creates_the_schema_and_is_idempotent(tmp_path, model
     env = {**os.environ, "MODERATION_DATABASE_URL": url, "MODERATION_MODEL_DIR": str(model_dir),
            "MODERATION_KEYWORD_DIR": str(keyword_dir), "MODERATION_SECRET_KEY": "k" * 40}
     for _ in range(2):
-        result = subprocess.run([sys.executable, "-m", "flask", "--app", "service", "db", "upgrade"],
-                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        command = [sys.executable, "-m", "flask", "--app", "service", "db", "upgrade"]
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=120)
         assert result.returncode == 0, result.stderr
         assert "database at revision 0001" in result.stdout
     engine = create_engine(url)

@@ -39,7 +39,8 @@ def test_new_comment_is_scored_stored_and_answered_201(site, queue_client, roles
 
 @both_backends
 @pytest.mark.parametrize(("text", "status", "verdict"), [
-    (CLEAN, "published", "approve"), (SUSPECT, "pending", "review"), (BLOCKED, "rejected", "reject")])
+    (CLEAN, "published", "approve"), (SUSPECT, "pending", "review"),
+    (BLOCKED, "rejected", "reject")])
 def test_verdict_maps_to_status(site, text, status, verdict):
     body = site.submit("c-1", text)
     assert (body["status"], body["verdict"]) == (status, verdict)
@@ -148,7 +149,9 @@ def test_decision_changes_status_and_is_audited(site, moderator):
     assert status == 200 and body["status"] == "rejected" and body["result"] == "updated"
     assert body["decided_by"] == "mona" and body["rules"] == ["insult"]
     history = site.get("/v1/comments/c-1")[1]["history"]
-    assert [(h["actor"], h["role"], h["action"], h["from_status"], h["to_status"]) for h in history] == [
+    steps = [(h["actor"], h["role"], h["action"], h["from_status"], h["to_status"])
+             for h in history]
+    assert steps == [
         ("system", "system", "system.review", None, "pending"),
         ("mona", "moderator", "decision.reject", "pending", "rejected")]
     assert history[1]["rules"] == ["insult"] and history[1]["note"] == "شتيمة واضحة"
@@ -285,9 +288,36 @@ def test_counts_follow_the_filters_but_not_the_status(stocked, moderator):
     assert body["items"] == []
 
 
+@both_backends
 def test_search_ignores_diacritics_and_tatweel(site, moderator):
     site.submit("c-1", "هادا مـــكلّخ بزاف")
-    assert [c["id"] for c in moderator.get("/v1/queue", status="all", q="مكلخ")[1]["items"]] == ["c-1"]
+    items = moderator.get("/v1/queue", status="all", q="مكلخ")[1]["items"]
+    assert [c["id"] for c in items] == ["c-1"]
+
+
+@both_backends
+@pytest.mark.parametrize(("query", "expected"), [
+    ("ab", ["c-1"]),                 # under 3 characters: no trigram index, a plain scan
+    ('say "hi"', ["c-2"]),           # quotes are data, not search syntax
+    ("ab OR cd", []), ("NEAR(ab)", []), ("*", []),
+    ("LIVRE", ["c-3"]),              # case-folded
+])
+def test_search_treats_the_query_as_plain_text(site, moderator, query, expected):
+    site.submit("c-1", "xx ab yy")
+    site.submit("c-2", 'they say "hi" to all')
+    site.submit("c-3", "un livre")
+    status, body = moderator.get("/v1/queue", status="all", q=query)
+    assert status == 200 and [c["id"] for c in body["items"]] == expected
+    assert sum(body["counts"].values()) == len(expected)
+
+
+@both_backends
+def test_search_follows_status_changes(site, moderator):
+    site.submit("c-1", SUSPECT)
+    moderator.decide("c-1", "approve")
+    body = moderator.get("/v1/queue", status="published", q="مكلخ")[1]
+    assert [c["id"] for c in body["items"]] == ["c-1"]
+    assert body["counts"] == {"pending": 0, "published": 1, "rejected": 0}
 
 
 @both_backends

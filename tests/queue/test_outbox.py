@@ -3,9 +3,9 @@ backoff, leases that keep two processes from sending the same event, order per c
 
 import datetime as dt
 import json
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,8 @@ from service.db import get_db_of
 from service.outbox import Delivery, claim_due, deliver_due, sign, verify
 from service.queue import Actor, apply_decision
 from service.queue_input import DecisionRequest
-from service.storage import comments, outbox as outbox_table
+from service.storage import comments
+from service.storage import outbox as outbox_table
 from tests.queue.conftest import SUSPECT, QueueApi, both_backends
 from tests.queue.helpers import WebhookReceiver, free_port, wait_until
 
@@ -87,8 +88,8 @@ def test_event_and_status_change_commit_or_roll_back_together(queue_app, site):
     site.submit("c-1", SUSPECT)
     database = get_db_of(queue_app)
     with pytest.raises(RuntimeError), database.transaction() as connection:
-        apply_decision(connection, "c-1", DecisionRequest("approve", (), None), Actor("mona", "moderator"),
-                       notify=True)
+        apply_decision(connection, "c-1", DecisionRequest("approve", (), None),
+                       Actor("mona", "moderator"), notify=True)
         assert connection.execute(select(func.count()).select_from(outbox_table)).scalar_one() == 1
         raise RuntimeError("the process dies before commit")
     assert rows(queue_app) == []
@@ -222,8 +223,8 @@ def test_the_worker_thread_delivers_on_its_own(queue_config, password_hash, rece
     app = create_app({**queue_config, "OUTBOX_WORKER": True})
     worker = worker_of(app)
     try:
-        from tests.queue.conftest import ROLES, SITE_KEY  # noqa: F401
         from service.accounts import create_user, issue_token
+        from tests.queue.conftest import ROLES, SITE_KEY  # noqa: F401
 
         with get_db_of(app).transaction() as connection:
             create_user(connection, "sara", "moderator", "a long password")
@@ -286,3 +287,22 @@ def test_outbox_status_command(queue_app, site, moderator):
         args=["outbox", "status"]).output)["delivered"] == 1
     with get_db_of(queue_app).reading() as connection:
         assert connection.execute(select(comments.c.status)).scalar_one() == "published"
+    result = queue_app.test_cli_runner().invoke(args=["outbox", "purge", "--days", "1"])
+    assert result.exit_code == 0 and "deleted 0" in result.output  # delivered just now: kept
+
+
+def test_purge_deletes_only_old_delivered_events(queue_app, site, moderator):
+    from service.outbox import purge_delivered
+
+    for i in range(3):
+        site.submit(f"c-{i}", SUSPECT)
+        moderator.decide(f"c-{i}", "approve")
+    database = get_db_of(queue_app)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+    with database.transaction() as connection:
+        connection.execute(outbox_table.update().where(outbox_table.c.id.in_([1, 2]))
+                           .values(delivered_at=long_ago))
+        connection.execute(outbox_table.update().where(outbox_table.c.id == 3)
+                           .values(created_at=long_ago))  # old but undelivered: kept
+        assert purge_delivered(connection, dt.timedelta(days=30)) == 2
+    assert [row.id for row in rows(queue_app)] == [3]

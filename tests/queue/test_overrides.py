@@ -6,8 +6,8 @@ import pytest
 
 from service import create_app
 from service.db import get_db_of
-from service.overrides import apply_overrides
 from service.keywords import KeywordEntry
+from service.overrides import apply_overrides
 from tests.queue.conftest import ROLES, QueueApi, both_backends
 from tests.queue.helpers import wait_until
 
@@ -31,7 +31,8 @@ def test_admin_hides_a_file_term_and_deleting_the_override_restores_it(site, adm
                                                "term": "مكلخ", "action": "remove"})
     assert status == 201
     assert site.submit("c-1", "هاد الوزير مكلخ")["status"] == "published"
-    assert admin.client.delete(f"/v1/keywords/{body['id']}", headers=admin.headers).status_code == 204
+    response = admin.client.delete(f"/v1/keywords/{body['id']}", headers=admin.headers)
+    assert response.status_code == 204
     assert site.submit("c-2", "الوزير مكلخ بزاف")["status"] == "pending"
 
 
@@ -68,7 +69,8 @@ def test_the_same_override_twice_is_409_and_unknown_delete_is_404(admin):
 
 
 @both_backends
-def test_another_worker_picks_up_a_change_within_the_refresh_interval(queue_config, queue_app, admin):
+def test_another_worker_picks_up_a_change_within_the_refresh_interval(queue_config, queue_app,
+                                                                      admin):
     # A second app on the same database is another gunicorn worker: its own Moderator.
     other = create_app({**queue_config, "LISTS_REFRESH_SECONDS": 0.5})
     other_site = QueueApi(other.test_client(), ROLES.site)
@@ -119,8 +121,9 @@ def test_policy_changes_are_audited(queue_app, admin):
     admin.post("/v1/keywords", {"rule": "insult", "level": "block", "term": "بخوش"})
     admin.client.put("/v1/thresholds", headers=admin.headers, json={"religion": {"review": 0.5}})
     with get_db_of(queue_app).reading() as connection:
-        entries = connection.execute(select(audit_log.c.actor, audit_log.c.action, audit_log.c.detail)
-                                     .where(audit_log.c.comment_pk.is_(None))).all()
+        entries = connection.execute(
+            select(audit_log.c.actor, audit_log.c.action, audit_log.c.detail)
+            .where(audit_log.c.comment_pk.is_(None))).all()
     assert [(e.actor, e.action) for e in entries] == [("adil", "keywords.add"),
                                                      ("adil", "thresholds.set")]
     assert entries[1].detail["to"] == {"religion": {"review": 0.5}}
@@ -129,14 +132,14 @@ def test_policy_changes_are_audited(queue_app, admin):
 def test_apply_overrides_layers_over_the_files():
     files = [KeywordEntry("insult", "block", "حمار"), KeywordEntry("insult", "suspect", "مكلخ")]
 
-    class O:  # a stored override, as list_overrides returns it
+    class Stored:  # a stored override, as list_overrides returns it
         def __init__(self, rule, level, term, action):
             self.rule, self.level, self.term, self.action = rule, level, term, action
             self.note, self.created_by = None, "adil"
 
     entries, allow = apply_overrides(files, ["حمارة"], [
-        O("insult", "suspect", "مكلخ", "remove"), O("religion", "block", "كافر", "add"),
-        O("*", "allow", "حمارة", "remove"), O("*", "allow", "بغلة", "add")])
+        Stored("insult", "suspect", "مكلخ", "remove"), Stored("religion", "block", "كافر", "add"),
+        Stored("*", "allow", "حمارة", "remove"), Stored("*", "allow", "بغلة", "add")])
     assert [(e.rule, e.level, e.term) for e in entries] == [("insult", "block", "حمار"),
                                                            ("religion", "block", "كافر")]
     assert allow == ["بغلة"]

@@ -41,8 +41,8 @@ def add_moderator(db_url: str) -> None:
         user_id = connection.execute(insert(users).values(
             name="gmod", role="moderator", password_hash="x", active=True,
             created_at=utcnow()).returning(users.c.id)).scalar_one()
-        connection.execute(insert(api_tokens).values(user_id=user_id, token_hash=hash_token(MOD_TOKEN),
-                                                     created_at=utcnow()))
+        connection.execute(insert(api_tokens).values(
+            user_id=user_id, token_hash=hash_token(MOD_TOKEN), created_at=utcnow()))
     engine.dispose()
 
 
@@ -151,7 +151,7 @@ def test_concurrent_posts_of_the_same_ids_make_no_duplicates_and_no_errors(
 def test_nothing_is_lost_when_the_service_is_killed_and_the_receiver_is_down(
         db_url, model_dir, keyword_dir, tmp_path):
     add_moderator(db_url)
-    receiver = WebhookReceiver(SECRET)  # its port is reserved, but nothing listens: the site is down
+    receiver = WebhookReceiver(SECRET)  # a port, but nothing listens yet: the site is down
     env = service_env(db_url, model_dir, keyword_dir, WEBHOOK_URL=receiver.url,
                       WEBHOOK_SECRET=SECRET, WEBHOOK_TIMEOUT_SECONDS=1, WEBHOOK_BACKOFF_SECONDS=0.2,
                       WEBHOOK_BACKOFF_MAX_SECONDS=1, OUTBOX_LEASE_SECONDS=3,
@@ -198,7 +198,8 @@ def test_nothing_is_lost_when_the_service_is_killed_and_the_receiver_is_down(
                 with lock:
                     decisions[comment_id] = body["status"]
 
-    threads = [threading.Thread(target=poster) for _ in range(2)] + [threading.Thread(target=decider)]
+    threads = [threading.Thread(target=poster) for _ in range(2)]
+    threads.append(threading.Thread(target=decider))
     for thread in threads:
         thread.start()
     try:

@@ -62,7 +62,9 @@ def test_threshold_override_from_config_is_in_force(app_config):
 
     app_config["THRESHOLDS"] = {"insult": {"review": 0.01, "reject": 0.02}}
     client = create_app(app_config).test_client()
-    assert client.get("/v1/model").get_json()["thresholds"]["insult"] == {"review": 0.01, "reject": 0.02}
+    in_force = client.get("/v1/model").get_json()["thresholds"]["insult"]
+    assert (in_force["review"], in_force["reject"]) == (0.01, 0.02)
+    assert in_force["suspect"] <= 0.01  # a suspect threshold never exceeds the review one
     assert post_json(client, "/v1/moderate", {"text": "مقال رائع"}).get_json()["verdict"] == "reject"
 
 

@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from service.text import arabic
 from service.text.arabic import (
     MappedText,
     apply_nfkc,
@@ -132,6 +133,7 @@ def test_normalize_teh_marbuta():
     ("\u0440", "p"),       # CYRILLIC SMALL LETTER ER
     ("\u03BF", "o"),       # GREEK SMALL LETTER OMICRON
     ("\u0391", "a"),       # GREEK CAPITAL LETTER ALPHA
+    ("\u1D22", "z"),       # LATIN LETTER SMALL CAPITAL Z
 ])
 def test_fold_lookalikes(lookalike, letter):
     assert fold_lookalikes(lookalike) == letter
@@ -209,7 +211,7 @@ TRICKY_TEXTS = [
     "e\u0301\u0301\u0301 \u0627\u0653\u064e",
     "ـــكلب",
 ]
-_ALPHABET = [*"كلبحمار ای.ـ-éﷲΣAa3", "\u064E", "\u0651", "\u200D", "\u0653", "\u0301"]
+_ALPHABET = [*"كلبحمار  ای.ـ-éﷲΣAa3ﻻœİ", "\u064E", "\u0651", "\u200D", "\u0653", "\u0301"]
 
 
 def _fuzz_texts(count: int = 300) -> list[str]:
@@ -224,6 +226,12 @@ def test_offsets_text_is_the_matching_text(text):
     assert len(mapped.starts) == len(mapped.ends) == len(mapped.text)
     assert all(0 <= s < e <= len(text) for s, e in zip(mapped.starts, mapped.ends, strict=True))
     assert list(mapped.starts) == sorted(mapped.starts)
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS + _fuzz_texts())
+def test_fast_and_careful_offset_paths_agree(text):
+    fast = arabic._fold_with_offsets_fast(text)  # the whole-text path, when it applies
+    assert fast is None or fast == arabic._fold_with_offsets_slow(text)
 
 
 DISGUISED = [

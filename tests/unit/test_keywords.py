@@ -1,10 +1,11 @@
 """The keyword matcher's rules, the list files' validation, the shipped lists against evasion."""
 
-import time
+import random
 from pathlib import Path
 
 import pytest
 
+from service import keywords
 from service.keywords import (
     DEFAULT_KEYWORD_DIR,
     LEVELS,
@@ -65,7 +66,7 @@ def terms(matcher, text):
 # --- Whole tokens and clitics --------------------------------------------------------------------
 
 @pytest.mark.parametrize("prefix", ["و", "ف", "ب", "ك", "ل", "ال", "لل", "وال", "فال", "بال", "كال",
-                                    "ولل", "وب", "فب", "ول", "يا", "ويا", "يال"])
+                                    "ولل", "وب", "فب", "ول", "يا", "ويا", "يال", "ياال"])
 def test_arabic_prefixes_are_stripped(matcher, prefix):
     assert found(matcher, f"شفت {prefix}كلب اليوم") == [("insult", "كلب", f"{prefix}كلب")]
 
@@ -225,6 +226,12 @@ def test_block_wins_over_suspect_on_the_same_span():
     assert [m.level for m in both.find("كلب")] == ["block"]
 
 
+def test_the_closest_term_explains_a_match():
+    both = KeywordMatcher([KeywordEntry("insult", "block", "شرموط"),
+                           KeywordEntry("insult", "block", "شرموطة")])
+    assert terms(both, "يا شرموطة") == ["شرموطة"] and terms(both, "شرموطك") == ["شرموط"]
+
+
 def test_match_to_dict():
     assert Match("insult", "block", "قحبة", 3, 7).to_dict() == {
         "rule": "insult", "level": "block", "term": "قحبة", "start": 3, "end": 7}
@@ -232,6 +239,16 @@ def test_match_to_dict():
 
 def test_clean_text_has_no_match(matcher):
     assert matcher.find("شكرا على المقال، merci pour l'article") == []
+
+
+def test_word_positions_agree_with_the_tokenizer():
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice("ab@$€! .كل3") for _ in range(rng.randint(1, 14)))
+        words = keywords.tokenize(text)
+        if words:
+            assert keywords._word_spans(text, words, len(words) - 1) == [
+                m.span() for m in keywords._TOKEN_RE.finditer(text)], text
 
 
 # --- Entries and files ---------------------------------------------------------------------------
@@ -296,15 +313,6 @@ def test_unknown_rule_list(tmp_path):
         load_keyword_entries(tmp_path)
 
 
-def test_building_a_few_thousand_terms_is_fast():
-    entries = [KeywordEntry("insult", "block", f"كلمة{chr(0x0628 + i % 20)}{i}")
-               for i in range(3000)]
-    entries += [KeywordEntry("insult", "block", f"mot{i} de {i}", "fr") for i in range(1000)]
-    started = time.perf_counter()
-    KeywordMatcher(entries)
-    assert time.perf_counter() - started < 0.5
-
-
 # --- The shipped lists ---------------------------------------------------------------------------
 
 SHIPPED_ENTRIES, SHIPPED_ALLOW = load_keyword_entries(DEFAULT_KEYWORD_DIR)
@@ -328,10 +336,20 @@ def test_every_shipped_term_matches_itself(shipped, entry):
 
 
 @pytest.mark.parametrize("text", [
-    # Groups named without hate: the classifier judges context, the lists never name them.
     "اليهود المغاربة جزء من تاريخ هذا البلد", "الشيعة والسنة", "المسيحيين في المغرب", "الأمازيغ",
-    "الأفارقة", "les migrants subsahariens", "les juifs marocains", "les arabes et les berbères",
-    # Innocent words near listed ones.
+    "الأفارقة", "المهاجرين", "les migrants subsahariens", "les juifs marocains",
+    "les arabes et les berbères", "lihoud dial lmaghrib", "الصحراويين والجزائريين",
+])
+def test_shipped_lists_never_name_a_group(shipped, text):
+    assert shipped.find(text) == []  # hate is in what is said of a group: the classifier's job
+
+
+@pytest.mark.parametrize("word", SHIPPED_ALLOW)
+def test_shipped_allowed_words_never_match(shipped, word):
+    assert shipped.find(f"قال {word} امس") == []
+
+
+@pytest.mark.parametrize("text", [
     "زكريا دفع الزكاة وأكل الكسكس مع زكي", "الزبون اشترى الزبيب", "قلبي معاك", "كسى الفقراء",
     "الكلاب الضالة ولات خطر على الدراري فالحي", "ولد الحرامي شد الحبس", "رئيس الحكومة تفوه بكلام",
     "lah yr7em lwalidin, bravo 3la had lmaqal", "lah ykhlf 3la lfellah, l7mir w lbgar mato bl3tech",

@@ -72,3 +72,32 @@ def test_overrides_replace_stored_thresholds():
 def test_bad_overrides_are_refused(overrides):
     with pytest.raises(ValueError):
         Policy.from_model(STORED, overrides)
+
+
+@pytest.mark.parametrize(("text", "term", "quoted"), [
+    ("قالو ليه 'عزي' فالزنقة، هادي عنصرية", "عزي", True),
+    ("ils l'ont traité de « bougnoule », c'est honteux", "bougnoule", True),
+    ('he wrote "X" again', "X", True),
+    ("سير يا عزي", "عزي", False),
+    ("'عزي وزيد'", "عزي", False),  # the quotes hold more than the term
+])
+def test_is_quoted(text, term, quoted):
+    from service.scoring import is_quoted
+
+    start = text.index(term)
+    assert is_quoted(text, start, start + len(term)) is quoted
+
+
+def block_match(text, term, rule="incitement"):
+    start = text.index(term)
+    return Match(rule, "block", term, start, start + len(term))
+
+
+def test_a_quoted_block_term_is_a_mention_held_only_with_model_support(policy):
+    text = "اللي كيعيط على الأفريقي 'عزي' خاصو يتعاقب"
+    match = block_match(text, "عزي")
+    assert decide(CLEAN, [match], policy, text)[0] == "approve"
+    verdict, flags, reasons = decide({**CLEAN, "incitement": 0.3}, [match], policy, text)
+    assert (verdict, flags) == ("review", ["incitement"]) and "quoted" in reasons[0].detail
+    used = "سير يا عزي"
+    assert decide(CLEAN, [block_match(used, "عزي")], policy, used)[0] == "reject"

@@ -117,6 +117,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('comment_pk', 'rule', name=op.f('pk_comment_rules'))
     )
     with op.batch_alter_table('comment_rules', schema=None) as batch_op:
+        batch_op.create_index('ix_comment_rules_rule_pk', ['rule', 'comment_pk'], unique=False)
         batch_op.create_index('ix_comment_rules_rule_status', ['rule', 'status', 'comment_pk'], unique=False)
 
     op.create_table('comment_search',
@@ -126,6 +127,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['comment_pk'], ['comments.pk'], name=op.f('fk_comment_search_comment_pk_comments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('comment_pk', name=op.f('pk_comment_search'))
     )
+    _create_search_index()
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('event_id', sa.String(length=36), nullable=False),
@@ -155,9 +157,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_comment_pk_id')
 
     op.drop_table('outbox')
+    if op.get_bind().dialect.name == "sqlite":
+        for trigger in ("comment_search_ai", "comment_search_ad", "comment_search_au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS comment_search_fts")
     op.drop_table('comment_search')
     with op.batch_alter_table('comment_rules', schema=None) as batch_op:
         batch_op.drop_index('ix_comment_rules_rule_status')
+        batch_op.drop_index('ix_comment_rules_rule_pk')
 
     op.drop_table('comment_rules')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -176,3 +183,35 @@ def downgrade() -> None:
         batch_op.drop_index('ix_comments_article_status')
 
     op.drop_table('comments')
+
+
+def _create_search_index() -> None:
+    """Index comment_search for substring search (see service/storage.py)."""
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for statement in (
+            "CREATE VIRTUAL TABLE comment_search_fts USING fts5(search_text, "
+            "content='comment_search', content_rowid='comment_pk', tokenize='trigram')",
+            "CREATE TRIGGER comment_search_ai AFTER INSERT ON comment_search BEGIN "
+            "INSERT INTO comment_search_fts(rowid, search_text) "
+            "VALUES (new.comment_pk, new.search_text); END",
+            "CREATE TRIGGER comment_search_ad AFTER DELETE ON comment_search BEGIN "
+            "INSERT INTO comment_search_fts(comment_search_fts, rowid, search_text) "
+            "VALUES ('delete', old.comment_pk, old.search_text); END",
+            "CREATE TRIGGER comment_search_au AFTER UPDATE OF search_text ON comment_search BEGIN "
+            "INSERT INTO comment_search_fts(comment_search_fts, rowid, search_text) "
+            "VALUES ('delete', old.comment_pk, old.search_text); "
+            "INSERT INTO comment_search_fts(rowid, search_text) "
+            "VALUES (new.comment_pk, new.search_text); END",
+        ):
+            op.execute(statement)
+    elif bind.dialect.name == "postgresql":
+        # pg_trgm ships with PostgreSQL (contrib) and is a trusted extension: the database's
+        # owner may create it. Without it, search still works, by scanning.
+        try:
+            with bind.begin_nested():
+                bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except sa.exc.DBAPIError:
+            return
+        op.execute("CREATE INDEX ix_comment_search_trgm ON comment_search "
+                   "USING gin (search_text gin_trgm_ops)")

@@ -1,0 +1,98 @@
+"""The evaluation report: written with every version, readable, images embedded, text escaped."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from service.rules import RULES
+from tests.retrain.conftest import PARAMS
+from training.data import parse_row
+from training.registry import main as registry_main
+from training.report import EVALUATION_FILE, REPORT_FILE, write_report
+from training.train import train
+
+XSS = "<script>alert('x')</script> <img src=x onerror=alert(1)> تعليق"
+
+
+def images(html: str) -> list[bytes]:
+    return [
+        base64.b64decode(m)
+        for m in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    ]
+
+
+def test_training_writes_the_report_inside_the_published_version(models):
+    good = models["good"]
+    html = (good / REPORT_FILE).read_text(encoding="utf-8")
+    assert good.name in html
+    pictures = images(html)
+    assert len(pictures) == 3 and all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in pictures)
+    for section in (
+        "Comparison with the current model",
+        "Per dataset",
+        "Per script",
+        "Thresholds",
+        "Worst errors",
+        "Precision–recall curves",
+    ):
+        assert section in html
+    evaluation = json.loads((good / EVALUATION_FILE).read_text(encoding="utf-8"))
+    assert evaluation["model_version"] == good.name and set(evaluation["rules"]) == set(RULES)
+    # The store's current model was "weak" (trained first): "good" is compared with it.
+    assert evaluation["compared_with"] == models["weak"].name
+    assert models["weak"].name in html
+    assert not [p for p in good.parent.iterdir() if p.name.startswith(".staging")]
+
+
+def test_comment_text_is_escaped_and_reads_in_its_own_direction(models, hand_rows, tmp_path):
+    version = tmp_path / "version"
+    version.mkdir()
+    for path in models["good"].iterdir():
+        (version / path.name).write_bytes(path.read_bytes())
+    rows = [parse_row({**r, "split": "test"}, "hand") for r in hand_rows[:30]]
+    # Labelled with every rule, so it is a false negative of at least one.
+    rows.append(
+        parse_row(
+            {"id": "xss", "text": XSS, "split": "test", "labels": dict.fromkeys(RULES, 1)}, "site"
+        )
+    )
+    html = write_report(version, rows).read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert (
+        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in html
+    )
+    assert re.search(r'<td class="text" dir="auto">&lt;script&gt;', html)
+    assert "No comparison" in html  # no current model given
+
+
+def test_a_report_can_be_written_again_for_an_existing_version(make_registry, models, corpus_dir):
+    registry = make_registry("weak", "good", current="good")
+    weak = registry / models["weak"].name
+    (weak / REPORT_FILE).unlink()
+    assert (
+        registry_main(
+            [
+                "report",
+                weak.name,
+                "--models",
+                str(registry),
+                "--corpus-dir",
+                str(corpus_dir),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    html = (weak / REPORT_FILE).read_text(encoding="utf-8")
+    evaluation = json.loads((weak / EVALUATION_FILE).read_text(encoding="utf-8"))
+    assert evaluation["compared_with"] == models["good"].name  # today's current model
+    assert f"Current model: <code>{models['good'].name}</code>" in html
+
+
+def test_train_time_report_can_be_skipped(tmp_path, corpus_dir):
+    version = train(
+        [], tmp_path / "models", PARAMS, progress=False, corpus_dir=corpus_dir, report=False
+    )
+    assert not (version / REPORT_FILE).exists()
