@@ -16,7 +16,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """Return p50 and p99 in milliseconds."""
     ordered = sorted(samples)
-    return ordered[len(ordered) // 2] * 1e3, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3
+    return ordered[len(ordered) // 2] * 1e3, ordered[
+        min(len(ordered) - 1, int(len(ordered) * 0.99))
+    ] * 1e3
 
 
 def time_each(function, texts: list[str]) -> list[float]:
@@ -57,7 +58,7 @@ def throughput(function, texts: list[str], batch: int = 1000, rounds: int = 3) -
     for _ in range(rounds):
         started = time.perf_counter()
         for i in range(0, len(texts), batch):
-            function(texts[i:i + batch])
+            function(texts[i : i + batch])
         best = max(best, len(texts) / (time.perf_counter() - started))
     return best
 
@@ -79,16 +80,36 @@ def serve_and_measure(app_spec: str, env: dict, texts: list[str]) -> dict:
     """Start gunicorn with one worker, time sequential keep-alive requests, read worker RSS."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", app_spec],
-        cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+        # The project's gunicorn.conf.py is skipped: one worker, no access log, same for both apps.
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "/dev/null",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                connection.request("POST", "/v1/moderate", json.dumps({"text": "warm up"}),
-                                   {"Content-Type": "application/json"})
+                connection.request(
+                    "POST",
+                    "/v1/moderate",
+                    json.dumps({"text": "warm up"}),
+                    {"Content-Type": "application/json"},
+                )
                 connection.getresponse().read()
                 break
             except OSError:
@@ -105,7 +126,9 @@ def serve_and_measure(app_spec: str, env: dict, texts: list[str]) -> dict:
             samples.append(time.perf_counter() - started)
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}")
-        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+        ).stdout.split()
         worker = int(children[0]) if children else process.pid
         p50, p99 = percentiles(samples)
         return {"p50_ms": p50, "p99_ms": p99, "worker_rss_mb": rss_mb(worker)}
@@ -116,11 +139,19 @@ def serve_and_measure(app_spec: str, env: dict, texts: list[str]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement and print a table of ours against the baseline."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.scoring", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.scoring",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--model", type=Path, default=ROOT / "models")
-    parser.add_argument("--data", type=Path, action="append", default=[],
-                        help="comments to score (default: the corpus hold-out)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=[],
+        help="comments to score (default: the corpus hold-out)",
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--batch-comments", type=int, default=5000)
     args = parser.parse_args(argv)
@@ -137,8 +168,12 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {}
     time_each(moderator.score, singles[:200])  # warm caches before measuring
-    results["ours: full verdict (model + keywords)"] = percentiles(time_each(moderator.score, singles))
-    results["ours: classifier only"] = percentiles(time_each(bundle.classifier.predict_proba_one, singles))
+    results["ours: full verdict (model + keywords)"] = percentiles(
+        time_each(moderator.score, singles)
+    )
+    results["ours: classifier only"] = percentiles(
+        time_each(bundle.classifier.predict_proba_one, singles)
+    )
     time_each(baseline.predict_proba_one, singles[:200])
     results["baseline: 3 pipelines"] = percentiles(time_each(baseline.predict_proba_one, singles))
 
@@ -153,21 +188,34 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         joblib.dump(baseline, Path(scratch) / BASELINE_FILE)
-        http_ours = serve_and_measure("service:create_app()", {"MODERATION_MODEL_DIR": str(args.model)}, singles)
-        http_base = serve_and_measure("benchmarks.baseline_app:create_app()", {"BASELINE_DIR": scratch}, singles)
+        http_ours = serve_and_measure(
+            "service:create_app()", {"MODERATION_MODEL_DIR": str(args.model)}, singles
+        )
+        http_base = serve_and_measure(
+            "benchmarks.baseline_app:create_app()", {"BASELINE_DIR": scratch}, singles
+        )
 
-    print(f"model {bundle.version}; {len(singles)} single comments, {len(batch_texts)} in batches of 1000")
+    print(
+        f"model {bundle.version}; {len(singles)} single comments, "
+        f"{len(batch_texts)} in batches of 1000"
+    )
     print(f"{'in-process single comment':42s} {'p50 ms':>8s} {'p99 ms':>8s}")
     for name, (p50, p99) in results.items():
         print(f"{name:42s} {p50:8.3f} {p99:8.3f}")
     ours_p50 = results["ours: full verdict (model + keywords)"][0]
     base_p50 = results["baseline: 3 pipelines"][0]
     print(f"speed-up of the full verdict over the baseline (p50): {base_p50 / ours_p50:.1f}x")
-    print(f"{'batch throughput, one process':42s} ours {ours_batch:8.0f}/s   baseline {base_batch:8.0f}/s")
+    print(
+        f"{'batch throughput, one process':42s} ours {ours_batch:8.0f}/s   "
+        f"baseline {base_batch:8.0f}/s"
+    )
     print(f"{'keyword matcher build, shipped lists':42s} {build_ms:8.1f} ms ({len(entries)} terms)")
     print(f"{'over HTTP, 1 gunicorn worker':42s} {'p50 ms':>8s} {'p99 ms':>8s} {'RSS MB':>8s}")
     for name, figures in (("ours", http_ours), ("baseline", http_base)):
-        print(f"{name:42s} {figures['p50_ms']:8.3f} {figures['p99_ms']:8.3f} {figures['worker_rss_mb']:8.1f}")
+        print(
+            f"{name:42s} {figures['p50_ms']:8.3f} {figures['p99_ms']:8.3f} "
+            f"{figures['worker_rss_mb']:8.1f}"
+        )
     return 0
 
 

@@ -1,5 +1,5 @@
-"""The per-rule comment classifier: char n-gram and word TF-IDF over normalized text, one linear model per
-rule, each with a Platt calibration so scores read as probabilities.
+"""The per-rule comment classifier: char n-gram and word TF-IDF over normalized text, one linear
+model per rule, each with a Platt calibration so scores read as probabilities.
 
 Fitting uses scikit-learn (see training/train.py); scoring one comment bypasses scikit-learn's
 per-call validation, which costs more than the arithmetic for a single short text. Both paths
@@ -23,7 +23,7 @@ def extract_features(text: str) -> list[str]:
     """Return the features of a raw comment: word-bounded char n-grams, words and word pairs."""
     words = normalize_for_model(text).split()
     features = ["w:" + word for word in words]
-    features.extend(f"b:{first} {second}" for first, second in zip(words, words[1:]))
+    features.extend(f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False))
     for word in words:
         padded = f" {word} "
         length = len(padded)

@@ -29,7 +29,9 @@ def _wants_json() -> bool:
 
 def _respond(code: int, name: str, description: str, errors: list | None = None):
     if not _wants_json():
-        return render_template_string(_HTML_ERROR, code=code, name=name, description=description), code
+        return render_template_string(
+            _HTML_ERROR, code=code, name=name, description=description
+        ), code
     body = {"code": code, "message": name, "description": description}
     if errors:
         body["errors"] = errors

@@ -28,8 +28,10 @@ class RuleThresholds:
 
     def __post_init__(self):
         if not 0.0 <= self.suspect <= self.review <= self.reject <= 1.0:
-            raise ValueError("need 0 <= suspect <= review <= reject <= 1, got "
-                             f"{self.suspect}, {self.review}, {self.reject}")
+            raise ValueError(
+                "need 0 <= suspect <= review <= reject <= 1, got "
+                f"{self.suspect}, {self.review}, {self.reject}"
+            )
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,11 @@ class Policy:
     thresholds: Mapping[str, RuleThresholds]
 
     @classmethod
-    def from_model(cls, stored: Mapping[str, Mapping[str, float]],
-                   overrides: Mapping[str, Mapping[str, float]] | None = None) -> Policy:
+    def from_model(
+        cls,
+        stored: Mapping[str, Mapping[str, float]],
+        overrides: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> Policy:
         """Build the policy from a model's stored thresholds, with configured overrides on top.
 
         :raise ValueError: on an unknown rule or level in the overrides, or an impossible pair.
@@ -51,7 +56,9 @@ class Policy:
             raise ValueError(f"threshold overrides name unknown rules: {sorted(unknown)}")
         thresholds = {}
         for rule in RULES:
-            merged = {level: stored[rule].get(level, 0.0) for level in ("suspect", "review", "reject")}
+            merged = {
+                level: stored[rule].get(level, 0.0) for level in ("suspect", "review", "reject")
+            }
             extra = set(overrides.get(rule, {})) - set(merged)
             if extra:
                 raise ValueError(f"threshold overrides for {rule} name unknown levels: {extra}")
@@ -61,8 +68,10 @@ class Policy:
         return cls(thresholds)
 
     def to_dict(self) -> dict[str, dict[str, float]]:
-        return {rule: {"suspect": t.suspect, "review": t.review, "reject": t.reject}
-                for rule, t in self.thresholds.items()}
+        return {
+            rule: {"suspect": t.suspect, "review": t.review, "reject": t.reject}
+            for rule, t in self.thresholds.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,12 @@ class Reason:
     detail: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "source": self.source, "verdict": self.verdict,
-                "detail": self.detail}
+        return {
+            "rule": self.rule,
+            "source": self.source,
+            "verdict": self.verdict,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -107,9 +120,13 @@ def model_reasons(scores: Mapping[str, float], policy: Policy) -> list[Reason]:
     for rule in RULES:
         score, limits = scores[rule], policy.thresholds[rule]
         if score >= limits.reject:
-            reasons.append(Reason(rule, "model", REJECT, f"score {score:.2f} >= reject {limits.reject:.2f}"))
+            reasons.append(
+                Reason(rule, "model", REJECT, f"score {score:.2f} >= reject {limits.reject:.2f}")
+            )
         elif score >= limits.review:
-            reasons.append(Reason(rule, "model", REVIEW, f"score {score:.2f} >= review {limits.review:.2f}"))
+            reasons.append(
+                Reason(rule, "model", REVIEW, f"score {score:.2f} >= review {limits.review:.2f}")
+            )
     return reasons
 
 
@@ -118,14 +135,20 @@ _CLOSING_QUOTES = frozenset("\"'»”’“‛›`")
 
 
 def is_quoted(text: str, start: int, end: int) -> bool:
-    """Return whether ``text[start:end]`` stands alone between quotation marks: "he called him 'X'"."""
+    """Return whether ``text[start:end]`` stands alone in quotation marks ("called him 'X'")."""
     before = text[:start].rstrip()
     after = text[end:].lstrip()
-    return bool(before) and bool(after) and before[-1] in _OPENING_QUOTES and after[0] in _CLOSING_QUOTES
+    return (
+        bool(before)
+        and bool(after)
+        and before[-1] in _OPENING_QUOTES
+        and after[0] in _CLOSING_QUOTES
+    )
 
 
-def keyword_reasons(matches: Sequence[Match], scores: Mapping[str, float], policy: Policy,
-                    text: str = "") -> list[Reason]:
+def keyword_reasons(
+    matches: Sequence[Match], scores: Mapping[str, float], policy: Policy, text: str = ""
+) -> list[Reason]:
     """Return one reason per distinct (rule, level, term) that counts.
 
     A block term rejects. A suspect term holds the comment when the model gives its rule at least
@@ -144,12 +167,20 @@ def keyword_reasons(matches: Sequence[Match], scores: Mapping[str, float], polic
             reasons.append(Reason(match.rule, "keyword", REJECT, f"block term '{match.term}'"))
         elif score >= policy.thresholds[match.rule].suspect:
             kind = "quoted block" if quoted else "suspect"
-            reasons.append(Reason(match.rule, "keyword", REVIEW, f"{kind} term '{match.term}' with score {score:.2f}"))
+            reasons.append(
+                Reason(
+                    match.rule,
+                    "keyword",
+                    REVIEW,
+                    f"{kind} term '{match.term}' with score {score:.2f}",
+                )
+            )
     return reasons
 
 
-def decide(scores: Mapping[str, float], matches: Sequence[Match], policy: Policy,
-           text: str = "") -> tuple[str, list[str], list[Reason]]:
+def decide(
+    scores: Mapping[str, float], matches: Sequence[Match], policy: Policy, text: str = ""
+) -> tuple[str, list[str], list[Reason]]:
     """Combine keyword matches and model scores into (verdict, flagged rules, reasons).
 
     The strictest reason wins: any block term or reject-level score rejects; a review-level score,
@@ -177,11 +208,16 @@ class Moderator:
     change: a request reads ``self.state`` once and sees one consistent model, policy and matcher.
     """
 
-    def __init__(self, bundle: ModelBundle, matcher: KeywordMatcher,
-                 threshold_overrides: Mapping[str, Mapping[str, float]] | None = None):
+    def __init__(
+        self,
+        bundle: ModelBundle,
+        matcher: KeywordMatcher,
+        threshold_overrides: Mapping[str, Mapping[str, float]] | None = None,
+    ):
         self.threshold_overrides = dict(threshold_overrides or {})
-        self.state = ServingState(bundle, Policy.from_model(bundle.thresholds, self.threshold_overrides),
-                                  matcher)
+        self.state = ServingState(
+            bundle, Policy.from_model(bundle.thresholds, self.threshold_overrides), matcher
+        )
 
     @property
     def bundle(self) -> ModelBundle:

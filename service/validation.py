@@ -47,7 +47,9 @@ def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int) -> list[s
         try:
             checked.append(check_text(text, max_chars, field=f"texts[{index}]"))
         except APIError as error:
-            errors.append({"field": f"texts[{index}]", "message": error.description, "code": error.code})
+            errors.append(
+                {"field": f"texts[{index}]", "message": error.description, "code": error.code}
+            )
     if errors:
         code = 413 if all(e["code"] == 413 for e in errors) else 422
         raise APIError(code, f"{len(errors)} of the texts are invalid", errors=errors)
@@ -55,6 +57,13 @@ def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int) -> list[s
 
 
 def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)

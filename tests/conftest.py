@@ -20,7 +20,13 @@ def model_dir(tmp_path_factory) -> Path:
     registry = tmp_path_factory.mktemp("models")
     corpus = tmp_path_factory.mktemp("corpus")
     (corpus / "tiny.jsonl").write_bytes((FIXTURES / "tiny_corpus.jsonl").read_bytes())
-    train([], registry, TrainingParams(min_df=1, max_features=20_000), progress=False, corpus_dir=corpus)
+    train(
+        [],
+        registry,
+        TrainingParams(min_df=1, max_features=20_000),
+        progress=False,
+        corpus_dir=corpus,
+    )
     return registry
 
 
@@ -46,5 +52,8 @@ def runner(app):
 
 
 def pytest_addoption(parser):
-    parser.addoption("--model-dir", default=None,
-                     help="candidate model (folder or registry) for tests/model; default: models/")
+    parser.addoption(
+        "--model-dir",
+        default=None,
+        help="candidate model (folder or registry) for tests/model; default: models/",
+    )

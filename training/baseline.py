@@ -45,11 +45,21 @@ def fit_baseline(splits: Splits, progress: bool = True) -> NaiveBaseline:
     pipelines = {}
     for rule in tqdm(RULES, desc="baseline rules", disable=not progress):
         rows = [e for e in splits.train if e.label(rule) is not None]
-        pipeline = Pipeline([
-            ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
-                                      max_features=300_000, sublinear_tf=True)),
-            ("lr", LogisticRegression(max_iter=1000, random_state=SEED)),
-        ])
+        pipeline = Pipeline(
+            [
+                (
+                    "tfidf",
+                    TfidfVectorizer(
+                        analyzer="char_wb",
+                        ngram_range=(2, 5),
+                        min_df=2,
+                        max_features=300_000,
+                        sublinear_tf=True,
+                    ),
+                ),
+                ("lr", LogisticRegression(max_iter=1000, random_state=SEED)),
+            ]
+        )
         pipeline.fit([e.text for e in rows], [e.label(rule) for e in rows])
         if hasattr(pipeline.named_steps["tfidf"], "stop_words_"):  # gone in newer scikit-learn
             del pipeline.named_steps["tfidf"].stop_words_
@@ -66,14 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     corpus, _ = read_corpus()
     external, sources = read_paths(args.data)
-    baseline = fit_baseline(split_examples(corpus, external, TrainingParams()), not args.no_progress)
+    baseline = fit_baseline(
+        split_examples(corpus, external, TrainingParams()), not args.no_progress
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     joblib.dump(baseline, args.out / BASELINE_FILE, compress=3)
-    (args.out / "metadata.json").write_text(json.dumps({
-        "kind": "naive-baseline", "model_version": "naive-baseline",
-        "thresholds": {rule: {"decision": 0.5} for rule in RULES},
-        "data_sources": [s.to_dict() for s in sources],
-    }, indent=2), encoding="utf-8")
+    (args.out / "metadata.json").write_text(
+        json.dumps(
+            {
+                "kind": "naive-baseline",
+                "model_version": "naive-baseline",
+                "thresholds": {rule: {"decision": 0.5} for rule in RULES},
+                "data_sources": [s.to_dict() for s in sources],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     print(f"baseline written to {args.out}")
     return 0
 

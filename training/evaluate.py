@@ -33,7 +33,11 @@ _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 def script_of(text: str) -> str:
     """Return "arabic" or "latin": the script most of a comment's letters are in."""
-    return "latin" if len(_LATIN_LETTER.findall(text)) > len(_ARABIC_LETTER.findall(text)) else "arabic"
+    return (
+        "latin"
+        if len(_LATIN_LETTER.findall(text)) > len(_ARABIC_LETTER.findall(text))
+        else "arabic"
+    )
 
 
 class Evaluated:
@@ -55,7 +59,9 @@ class Evaluated:
         return np.array([self.metadata["thresholds"][rule]["decision"] for rule in RULES])
 
 
-def group_examples(examples: list[Example], splits: set[str]) -> dict[tuple[str, str], list[Example]]:
+def group_examples(
+    examples: list[Example], splits: set[str]
+) -> dict[tuple[str, str], list[Example]]:
     """Group evaluation rows by (dataset, split)."""
     groups = defaultdict(list)
     for example in examples:
@@ -86,14 +92,21 @@ def evaluate_group(model: Evaluated, examples: list[Example]) -> dict:
 
 def slice_metrics(model, examples, scores, flagged, held, mask) -> dict:
     out = {"n": int(mask.sum()), "rules": {}}
-    clean = np.array([all(e.label(r) == 0 for r in RULES if e.label(r) is not None)
-                      and any(e.label(r) is not None for r in RULES) for e in examples])
+    clean = np.array(
+        [
+            all(e.label(r) == 0 for r in RULES if e.label(r) is not None)
+            and any(e.label(r) is not None for r in RULES)
+            for e in examples
+        ]
+    )
     if held is not None and (clean & mask).any():
         out["clean_held_rate"] = float(held[clean & mask].mean())
         out["clean_n"] = int((clean & mask).sum())
     thresholds = model.decision_thresholds()
     for index, rule in enumerate(RULES):
-        rows = np.array([i for i, e in enumerate(examples) if mask[i] and e.label(rule) is not None], dtype=int)
+        rows = np.array(
+            [i for i, e in enumerate(examples) if mask[i] and e.label(rule) is not None], dtype=int
+        )
         if len(rows) == 0:
             continue
         labels = np.array([examples[i].label(rule) for i in rows])
@@ -109,38 +122,57 @@ def evaluate(models: list[Evaluated], examples: list[Example], splits: set[str])
     """Return {model: {"dataset/split": metrics}} for every model and group."""
     groups = group_examples(examples, splits)
     return {
-        model.name: {f"{dataset}/{split}": evaluate_group(model, rows) for (dataset, split), rows in groups.items()}
+        model.name: {
+            f"{dataset}/{split}": evaluate_group(model, rows)
+            for (dataset, split), rows in groups.items()
+        }
         for model in models
     }
 
 
 def format_table(report: dict) -> str:
     """Render the 'all' slice of a report as a plain-text table."""
-    lines = [f"{'model':34s} {'dataset/split':32s} {'rule':10s} {'n':>6s} {'pos':>5s} "
-             f"{'P':>6s} {'R':>6s} {'mF1':>6s} {'svc mF1':>7s}"]
+    lines = [
+        f"{'model':34s} {'dataset/split':32s} {'rule':10s} {'n':>6s} {'pos':>5s} "
+        f"{'P':>6s} {'R':>6s} {'mF1':>6s} {'svc mF1':>7s}"
+    ]
     for name, groups in report.items():
         for group, slices in groups.items():
             metrics = slices.get("all", {})
             for rule, entry in metrics.get("rules", {}).items():
                 m = entry["model"]
                 service = entry.get("service", {}).get("macro_f1")
-                lines.append(f"{name[:34]:34s} {group[:32]:32s} {rule:10s} {m['n']:6d} {m['positives']:5d} "
-                             f"{m['precision']:6.3f} {m['recall']:6.3f} {m['macro_f1']:6.3f} "
-                             f"{'' if service is None else format(service, '7.3f'):>7s}")
+                lines.append(
+                    f"{name[:34]:34s} {group[:32]:32s} {rule:10s} {m['n']:6d} {m['positives']:5d} "
+                    f"{m['precision']:6.3f} {m['recall']:6.3f} {m['macro_f1']:6.3f} "
+                    f"{'' if service is None else format(service, '7.3f'):>7s}"
+                )
             if "clean_held_rate" in metrics:
-                lines.append(f"{name[:34]:34s} {group[:32]:32s} {'clean held':10s} {metrics['clean_n']:6d} "
-                             f"{'':5s} {metrics['clean_held_rate']:6.3f}")
+                lines.append(
+                    f"{name[:34]:34s} {group[:32]:32s} {'clean held':10s} {metrics['clean_n']:6d} "
+                    f"{'':5s} {metrics['clean_held_rate']:6.3f}"
+                )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Evaluate each --model on each --data path (and the corpus hold-out with --corpus)."""
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, action="append", required=True,
-                        help="a model folder or registry (its current model), or a baseline folder")
+    parser = argparse.ArgumentParser(
+        prog="python -m training.evaluate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        required=True,
+        help="a model folder or registry (its current model), or a baseline folder",
+    )
     parser.add_argument("--data", type=Path, action="append", default=[])
-    parser.add_argument("--corpus", action="store_true", help="also the corpus's held-out test split")
+    parser.add_argument(
+        "--corpus", action="store_true", help="also the corpus's held-out test split"
+    )
     parser.add_argument("--splits", default="dev,test", help="comma-separated splits to evaluate")
     parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
     parser.add_argument("--report", type=Path, default=Path("reports/evaluation.json"))

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 
 # Reject thresholds need this many validation comments above them before precision is trusted.
 MIN_REJECT_SUPPORT = 5
@@ -24,7 +30,9 @@ class ThresholdTargets:
     suspect_max_fpr: float = 0.05
 
 
-def choose_thresholds(scores: np.ndarray, labels: np.ndarray, targets: ThresholdTargets) -> dict[str, float]:
+def choose_thresholds(
+    scores: np.ndarray, labels: np.ndarray, targets: ThresholdTargets
+) -> dict[str, float]:
     """Return suspect, review, reject and decision (best macro-F1) thresholds for one rule."""
     scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
     candidates = np.unique(scores)
@@ -45,17 +53,23 @@ def choose_thresholds(scores: np.ndarray, labels: np.ndarray, targets: Threshold
 
     reject_ok = (precision >= targets.reject_precision) & (tp + fp >= MIN_REJECT_SUPPORT)
     review = _recall_threshold(t, recall, fpr, targets.review_recall, targets.review_max_fpr)
-    # The clean-comment cap on review binds rejection too: a model-only reject never sits below review.
+    # The clean-comment cap on review binds rejection too: a model-only reject never sits below it.
     reject = max(float(t[reject_ok].min()) if reject_ok.any() else 1.0, review)
-    suspect = min(_recall_threshold(t, recall, fpr, targets.suspect_recall, targets.suspect_max_fpr), review)
+    suspect = min(
+        _recall_threshold(t, recall, fpr, targets.suspect_recall, targets.suspect_max_fpr), review
+    )
 
     tn = negatives - fp
     fn = positives - tp
     f1_pos = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
     f1_neg = 2 * tn / np.maximum(2 * tn + fn + fp, 1)
     decision = float(t[np.argmax((f1_pos + f1_neg) / 2)])
-    return {"suspect": round(suspect, 4), "review": round(review, 4), "reject": round(reject, 4),
-            "decision": round(decision, 4)}
+    return {
+        "suspect": round(suspect, 4),
+        "review": round(review, 4),
+        "reject": round(reject, 4),
+        "decision": round(decision, 4),
+    }
 
 
 def _recall_threshold(t, recall, fpr, target_recall: float, max_fpr: float) -> float:
@@ -80,6 +94,8 @@ def binary_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> 
         "recall": float(recall_score(labels, predicted, zero_division=0)),
         "f1": float(f1_score(labels, predicted, zero_division=0)),
         "macro_f1": float(f1_score(labels, predicted, average="macro", zero_division=0)),
-        "average_precision": float(average_precision_score(labels, scores)) if both_classes else None,
+        "average_precision": float(average_precision_score(labels, scores))
+        if both_classes
+        else None,
         "roc_auc": float(roc_auc_score(labels, scores)) if both_classes else None,
     }

@@ -82,7 +82,10 @@ class TrainingParams:
     # mubarak2017_aljazeera is 82% deleted comments. Measured: +1-2 points macro-F1 on
     # osact2020 and lhsab (docs/evaluation.md).
     source_weights: tuple[tuple[str, float], ...] = (
-        ("kintaro_fine", 0.3), ("aref2020", 0.5), ("mubarak2017_aljazeera", 0.5))
+        ("kintaro_fine", 0.3),
+        ("aref2020", 0.5),
+        ("mubarak2017_aljazeera", 0.5),
+    )
     validation_percent: int = 10
     cv_folds: int = 5
     cv_max_rows: int = 20_000  # up to this many rows, thresholds come from cross-validation
@@ -109,10 +112,14 @@ class Splits:
     validation: list[Example]
 
 
-def split_examples(corpus: list[Example], external: list[Example], params: TrainingParams) -> Splits:
+def split_examples(
+    corpus: list[Example], external: list[Example], params: TrainingParams
+) -> Splits:
     """Pick training and validation rows; keep evaluation rows and their near-copies out."""
     held_out = {dedup_key(e.text) for e in corpus + external if e.split != "train"}
-    pool = [e for e in corpus + external if e.split == "train" and dedup_key(e.text) not in held_out]
+    pool = [
+        e for e in corpus + external if e.split == "train" and dedup_key(e.text) not in held_out
+    ]
     pool = deduplicate(pool)
     # The corpus's dev split is its validation set; external rows give up a share of their train.
     corpus_dev = deduplicate(e for e in corpus if e.split == "dev")
@@ -126,7 +133,9 @@ def split_examples(corpus: list[Example], external: list[Example], params: Train
     return Splits(train, validation)
 
 
-def fit(splits: Splits, params: TrainingParams, progress: bool = True) -> tuple[CommentClassifier, dict, dict]:
+def fit(
+    splits: Splits, params: TrainingParams, progress: bool = True
+) -> tuple[CommentClassifier, dict, dict]:
     """Fit the classifier; return it with its thresholds and validation metrics.
 
     Small data (the corpus alone) is calibrated and thresholded on out-of-fold scores over
@@ -137,18 +146,27 @@ def fit(splits: Splits, params: TrainingParams, progress: bool = True) -> tuple[
     fit_rows = splits.train + splits.validation if cross_validate else splits.train
     min_df = params.min_df or (1 if cross_validate else 2)
     vectorizer = TfidfVectorizer(
-        analyzer=extract_features, sublinear_tf=True, min_df=min_df,
-        max_features=params.max_features, dtype=np.float64,
+        analyzer=extract_features,
+        sublinear_tf=True,
+        min_df=min_df,
+        max_features=params.max_features,
+        dtype=np.float64,
     )
     matrix = vectorizer.fit_transform(
-        tqdm([e.text for e in fit_rows], desc="features", unit="comment", disable=not progress))
+        tqdm([e.text for e in fit_rows], desc="features", unit="comment", disable=not progress)
+    )
     # The pruned-feature set can hold millions of strings and is not needed to score.
     if hasattr(vectorizer, "stop_words_"):
         del vectorizer.stop_words_
     if not cross_validate:
         validation_matrix = vectorizer.transform(
-            tqdm([e.text for e in splits.validation], desc="validation features", unit="comment",
-                 disable=not progress))
+            tqdm(
+                [e.text for e in splits.validation],
+                desc="validation features",
+                unit="comment",
+                disable=not progress,
+            )
+        )
     weights = np.array([params.weight_of(e.source) for e in fit_rows])
     folds = np.array([fold_of(e.text, params.cv_folds) for e in fit_rows])
 
@@ -161,31 +179,42 @@ def fit(splits: Splits, params: TrainingParams, progress: bool = True) -> tuple[
         labels = np.array([fit_rows[i].label(rule) for i in rows])
         coef[:, index], intercept[index] = fit_rule(matrix[rows], labels, weights[rows], params)
         if cross_validate:
-            margins, val_labels = out_of_fold_margins(matrix[rows], labels, weights[rows], folds[rows], params)
+            margins, val_labels = out_of_fold_margins(
+                matrix[rows], labels, weights[rows], folds[rows], params
+            )
         else:
-            val_rows = np.array([i for i, e in enumerate(splits.validation) if e.label(rule) is not None])
+            val_rows = np.array(
+                [i for i, e in enumerate(splits.validation) if e.label(rule) is not None]
+            )
             val_labels = np.array([splits.validation[i].label(rule) for i in val_rows])
             margins = np.asarray(validation_matrix[val_rows] @ coef[:, index]) + intercept[index]
         calibration[index] = platt_scale(margins, val_labels)
         scores = 1.0 / (1.0 + np.exp(-(margins * calibration[index, 0] + calibration[index, 1])))
         thresholds[rule] = choose_thresholds(scores, val_labels, params.targets)
         metrics[rule] = binary_metrics(scores, val_labels, thresholds[rule]["decision"])
-        metrics[rule]["method"] = f"{params.cv_folds}-fold out-of-fold" if cross_validate else "validation split"
+        metrics[rule]["method"] = (
+            f"{params.cv_folds}-fold out-of-fold" if cross_validate else "validation split"
+        )
         metrics[rule]["train_rows"] = int(len(rows))
         metrics[rule]["train_positives"] = int(labels.sum())
     classifier = CommentClassifier(vectorizer, coef, intercept, calibration, RULES)
     return classifier, thresholds, metrics
 
 
-def fit_rule(matrix, labels: np.ndarray, weights: np.ndarray, params: TrainingParams) -> tuple[np.ndarray, float]:
+def fit_rule(
+    matrix, labels: np.ndarray, weights: np.ndarray, params: TrainingParams
+) -> tuple[np.ndarray, float]:
     """Fit one rule's linear model; return its weights and intercept."""
-    model = LogisticRegression(C=params.C, class_weight="balanced", solver="liblinear",
-                               random_state=SEED, max_iter=1000)
+    model = LogisticRegression(
+        C=params.C, class_weight="balanced", solver="liblinear", random_state=SEED, max_iter=1000
+    )
     model.fit(matrix, labels, sample_weight=weights)
     return model.coef_[0], float(model.intercept_[0])
 
 
-def out_of_fold_margins(matrix, labels, weights, folds, params: TrainingParams) -> tuple[np.ndarray, np.ndarray]:
+def out_of_fold_margins(
+    matrix, labels, weights, folds, params: TrainingParams
+) -> tuple[np.ndarray, np.ndarray]:
     """Score every row with a model that did not see its fold (folds group near-duplicates)."""
     margins = np.zeros(len(labels))
     for fold in range(params.cv_folds):
@@ -219,15 +248,27 @@ def new_version(sources_digest: str, when: dt.datetime) -> str:
 def git_commit() -> str | None:
     """Return the project's current commit, if it is a git checkout."""
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).parent, timeout=10, check=True)
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None
 
 
-def write_artifact(out_dir: Path, classifier: CommentClassifier, metadata: dict, extra_files: dict | None = None,
-                   *, finish: Callable[[Path], None] | None = None) -> Path:
+def write_artifact(
+    out_dir: Path,
+    classifier: CommentClassifier,
+    metadata: dict,
+    extra_files: dict | None = None,
+    *,
+    finish: Callable[[Path], None] | None = None,
+) -> Path:
     """Write ``out_dir/<version>/`` through a temporary folder and an atomic rename.
 
     ``finish(staging)`` runs on the complete temporary folder before the rename (the report is
@@ -242,9 +283,12 @@ def write_artifact(out_dir: Path, classifier: CommentClassifier, metadata: dict,
     try:
         joblib.dump(classifier, staging / ARTIFACT_FILE, compress=3)
         metadata["artifact_sha256"] = sha256_of(staging / ARTIFACT_FILE)
-        (staging / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8")
-        (staging / "metrics.json").write_text(json.dumps(metadata["metrics"], ensure_ascii=False, indent=2),
-                                              encoding="utf-8")
+        (staging / METADATA_FILE).write_text(
+            json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        (staging / "metrics.json").write_text(
+            json.dumps(metadata["metrics"], ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         for name, content in (extra_files or {}).items():
             (staging / name).write_text(content, encoding="utf-8")
         if finish is not None:
@@ -265,9 +309,13 @@ def point_current(out_dir: Path, version: str) -> None:
     os.replace(staging, pointer)
 
 
-def gather(data_paths: list[Path], corpus_dir: Path | None = None, tables: Sequence[TableSpec] = (),
-           decisions: Sequence[Path] = (), decisions_db: str | None = None,
-           ) -> tuple[list[Example], list[Example], list[DataSource]]:
+def gather(
+    data_paths: list[Path],
+    corpus_dir: Path | None = None,
+    tables: Sequence[TableSpec] = (),
+    decisions: Sequence[Path] = (),
+    decisions_db: str | None = None,
+) -> tuple[list[Example], list[Example], list[DataSource]]:
     """Read every source; return (corpus rows, other rows, sources) with decisions applied."""
     corpus, corpus_sources = read_corpus(corpus_dir) if corpus_dir else read_corpus()
     external, external_sources = read_paths(data_paths)
@@ -281,10 +329,19 @@ def gather(data_paths: list[Path], corpus_dir: Path | None = None, tables: Seque
     return corpus, external, corpus_sources + external_sources + table_sources + decision_sources
 
 
-def train(data_paths: list[Path], out_dir: Path, params: TrainingParams = TrainingParams(),
-          progress: bool = True, corpus_dir: Path | None = None, *, tables: Sequence[TableSpec] = (),
-          decisions: Sequence[Path] = (), decisions_db: str | None = None, report: bool = True,
-          keyword_dir: Path = DEFAULT_KEYWORD_DIR) -> Path:
+def train(
+    data_paths: list[Path],
+    out_dir: Path,
+    params: TrainingParams = TrainingParams(),
+    progress: bool = True,
+    corpus_dir: Path | None = None,
+    *,
+    tables: Sequence[TableSpec] = (),
+    decisions: Sequence[Path] = (),
+    decisions_db: str | None = None,
+    report: bool = True,
+    keyword_dir: Path = DEFAULT_KEYWORD_DIR,
+) -> Path:
     """Run the whole training and return the new model folder.
 
     With ``report`` (the default), the folder also gets report.html and evaluation.json: the model
@@ -296,9 +353,13 @@ def train(data_paths: list[Path], out_dir: Path, params: TrainingParams = Traini
     splits = split_examples(corpus, external, params)
     classifier, thresholds, metrics = fit(splits, params, progress)
 
-    digest = hashlib.sha256(json.dumps([s.sha256 for s in sources] + [params.to_dict()]
-                                       + [t.to_dict() for t in tables],
-                                       sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(
+            [s.sha256 for s in sources] + [params.to_dict()] + [t.to_dict() for t in tables],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()
     now = dt.datetime.now(dt.UTC)
     metadata = {
         "model_version": new_version(digest, now),
@@ -306,7 +367,11 @@ def train(data_paths: list[Path], out_dir: Path, params: TrainingParams = Traini
         **runtime_versions(),
         "git_commit": git_commit(),
         "rules": list(RULES),
-        "label_map": {"0": "absent", "1": "present", "null": "unknown (row not used for that rule)"},
+        "label_map": {
+            "0": "absent",
+            "1": "present",
+            "null": "unknown (row not used for that rule)",
+        },
         "data_sources": [s.to_dict() for s in sources],
         "tables": [t.to_dict() for t in tables],
         "data_sha256": digest,
@@ -378,49 +443,112 @@ def table_specs(tables: list[dict] | None) -> list[TableSpec]:
     for table in tables or []:
         if not table["labels"]:
             raise ValueError(f"--table {table['path']}: give at least one --label RULE=COLUMN")
-        specs.append(TableSpec(table["path"], table.get("text_column", "text"),
-                               parse_label_mapping(table["labels"]), table.get("split_column"),
-                               table.get("id_column"), table.get("source")))
+        specs.append(
+            TableSpec(
+                table["path"],
+                table.get("text_column", "text"),
+                parse_label_mapping(table["labels"]),
+                table.get("split_column"),
+                table.get("id_column"),
+                table.get("source"),
+            )
+        )
     return specs
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, action="append", default=[],
-                        help="a unified-format JSONL file or a folder of them (repeatable)")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="model registry folder; the model goes to OUT/<version>/")
+    parser = argparse.ArgumentParser(
+        prog="python -m training.train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=[],
+        help="a unified-format JSONL file or a folder of them (repeatable)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="model registry folder; the model goes to OUT/<version>/",
+    )
     tables = parser.add_argument_group(
-        "CSV/TSV tables", "--table starts a table; the options after it describe its columns")
-    tables.add_argument("--table", dest="tables", metavar="PATH", action=_StartTable, default=None,
-                        help="a CSV (or .tsv/.tab: tab-separated) file with a header row (repeatable)")
-    tables.add_argument("--text-column", dest="text_column", metavar="COLUMN", action=_TableOption,
-                        help="the column holding the comment (default: text)")
-    tables.add_argument("--label", dest="label", metavar="RULE=COLUMN", action=_TableOption,
-                        help="a rule and the column labelling it: 1/0/true/false/yes/no, empty = "
-                             "unknown (repeatable)")
-    tables.add_argument("--split-column", dest="split_column", metavar="COLUMN", action=_TableOption,
-                        help="a column of train/dev/test (default: a stable hash split, 80/10/10)")
+        "CSV/TSV tables", "--table starts a table; the options after it describe its columns"
+    )
+    tables.add_argument(
+        "--table",
+        dest="tables",
+        metavar="PATH",
+        action=_StartTable,
+        default=None,
+        help="a CSV (or .tsv/.tab: tab-separated) file with a header row (repeatable)",
+    )
+    tables.add_argument(
+        "--text-column",
+        dest="text_column",
+        metavar="COLUMN",
+        action=_TableOption,
+        help="the column holding the comment (default: text)",
+    )
+    tables.add_argument(
+        "--label",
+        dest="label",
+        metavar="RULE=COLUMN",
+        action=_TableOption,
+        help="a rule and the column labelling it: 1/0/true/false/yes/no, empty = "
+        "unknown (repeatable)",
+    )
+    tables.add_argument(
+        "--split-column",
+        dest="split_column",
+        metavar="COLUMN",
+        action=_TableOption,
+        help="a column of train/dev/test (default: a stable hash split, 80/10/10)",
+    )
     tables.add_argument("--id-column", dest="id_column", metavar="COLUMN", action=_TableOption)
-    tables.add_argument("--source", dest="source", metavar="NAME", action=_TableOption,
-                        help="the dataset name in reports (default: the file name)")
+    tables.add_argument(
+        "--source",
+        dest="source",
+        metavar="NAME",
+        action=_TableOption,
+        help="the dataset name in reports (default: the file name)",
+    )
     decided = parser.add_argument_group(
-        "moderators' decisions", "they win over every other source for the same text")
-    decided.add_argument("--decisions", type=Path, action="append", default=[], metavar="FILE",
-                         help="a file written by `python -m training.export` (repeatable)")
-    decided.add_argument("--decisions-db", metavar="URL",
-                         help="read the decisions from the queue's database (SQLAlchemy URL)")
-    parser.add_argument("--corpus-dir", type=Path, default=None,
-                        help="the project's own corpus (default: training/corpus)")
+        "moderators' decisions", "they win over every other source for the same text"
+    )
+    decided.add_argument(
+        "--decisions",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file written by `python -m training.export` (repeatable)",
+    )
+    decided.add_argument(
+        "--decisions-db",
+        metavar="URL",
+        help="read the decisions from the queue's database (SQLAlchemy URL)",
+    )
+    parser.add_argument(
+        "--corpus-dir",
+        type=Path,
+        default=None,
+        help="the project's own corpus (default: training/corpus)",
+    )
     parser.add_argument("--max-features", type=int, default=TrainingParams.max_features)
     parser.add_argument("--C", type=float, default=TrainingParams.C, help="inverse regularization")
     parser.add_argument("--corpus-weight", type=float, default=TrainingParams.corpus_weight)
     parser.add_argument("--reject-precision", type=float, default=ThresholdTargets.reject_precision)
     parser.add_argument("--review-recall", type=float, default=ThresholdTargets.review_recall)
     parser.add_argument("--review-max-fpr", type=float, default=ThresholdTargets.review_max_fpr)
-    parser.add_argument("--no-report", action="store_true",
-                        help="skip report.html (written later by `python -m training.registry report`)")
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="skip report.html (written later by `python -m training.registry report`)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     try:
@@ -434,23 +562,38 @@ def main(argv: list[str] | None = None) -> int:
     """Train from the corpus and the given sources; print where the model went."""
     args = parse_args(argv)
     params = TrainingParams(
-        max_features=args.max_features, C=args.C, corpus_weight=args.corpus_weight,
+        max_features=args.max_features,
+        C=args.C,
+        corpus_weight=args.corpus_weight,
         targets=ThresholdTargets(args.reject_precision, args.review_recall, args.review_max_fpr),
     )
-    target = train(args.data, args.out, params, progress=not args.no_progress, corpus_dir=args.corpus_dir,
-                   tables=args.table_specs, decisions=args.decisions, decisions_db=args.decisions_db,
-                   report=not args.no_report)
+    target = train(
+        args.data,
+        args.out,
+        params,
+        progress=not args.no_progress,
+        corpus_dir=args.corpus_dir,
+        tables=args.table_specs,
+        decisions=args.decisions,
+        decisions_db=args.decisions_db,
+        report=not args.no_report,
+    )
     metadata = json.loads((target / METADATA_FILE).read_text(encoding="utf-8"))
     for rule, values in metadata["metrics"]["validation"].items():
-        print(f"{rule:11s} validation macro-F1 {values['macro_f1']:.3f}  "
-              f"P {values['precision']:.3f} R {values['recall']:.3f}  thresholds {metadata['thresholds'][rule]}")
+        print(
+            f"{rule:11s} validation macro-F1 {values['macro_f1']:.3f}  "
+            f"P {values['precision']:.3f} R {values['recall']:.3f}  "
+            f"thresholds {metadata['thresholds'][rule]}"
+        )
     print(f"model {metadata['model_version']} written to {target}")
     if (target / "report.html").is_file():
         print(f"report: {target / 'report.html'}")
     current = (args.out / CURRENT_POINTER).read_text(encoding="utf-8").strip()
     if current != metadata["model_version"]:
-        print(f"the registry still serves {current}; to serve this one: "
-              f"python -m training.registry promote {metadata['model_version']} --models {args.out}")
+        print(
+            f"the registry still serves {current}; to serve this one: "
+            f"python -m training.registry promote {metadata['model_version']} --models {args.out}"
+        )
     return 0
 
 

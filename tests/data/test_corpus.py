@@ -29,7 +29,9 @@ def test_rows_have_the_unified_shape(rows):
         assert row["source"] == "corpus", where
         assert row["lang"] in LANGS, where
         assert set(row["labels"]) == set(RULES), where
-        assert all(row["labels"][r] in (0, 1) for r in RULES), f"{where}: corpus labels are never null"
+        assert all(row["labels"][r] in (0, 1) for r in RULES), (
+            f"{where}: corpus labels are never null"
+        )
         assert isinstance(row["text"], str) and row["text"].strip(), where
 
 
@@ -51,7 +53,9 @@ def test_every_language_is_well_represented(rows):
 def test_hard_negatives_are_plentiful(rows):
     hard = [row for _, row in rows if "hard_negative" in row.get("tags", [])]
     assert len(hard) >= 800
-    assert all(not any(row["labels"].values()) for row in hard), "a hard negative is clean by definition"
+    assert all(not any(row["labels"].values()) for row in hard), (
+        "a hard negative is clean by definition"
+    )
 
 
 def test_ids_and_texts_are_unique(rows):
@@ -73,7 +77,9 @@ def test_splits_leave_a_held_out_test_set():
     assert splits["dev"] >= 0.07 * len(examples)
 
 
-@pytest.mark.skipif(not SHARED_UNIFIED.is_dir(), reason="the shared datasets are not beside the project")
+@pytest.mark.skipif(
+    not SHARED_UNIFIED.is_dir(), reason="the shared datasets are not beside the project"
+)
 def test_no_public_dataset_text_is_copied(rows):
     ours = {row["text"].strip() for _, row in rows}
     for path in SHARED_UNIFIED.glob("*.jsonl"):

@@ -26,13 +26,30 @@ def free_port() -> int:
 def gunicorn_server(model_dir, tmp_path):
     """Start gunicorn with two workers on a free loopback port; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "MODERATION_MODEL_DIR": str(model_dir), "PORT": str(port), "HOST": "127.0.0.1",
-           "WEB_CONCURRENCY": "2"}
+    env = {
+        **os.environ,
+        "MODERATION_MODEL_DIR": str(model_dir),
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": "2",
+    }
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
+                "service:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -53,8 +70,12 @@ def gunicorn_server(model_dir, tmp_path):
 
 
 def post(url: str, payload: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())

@@ -1,6 +1,6 @@
 """Behavioural tests run against a real candidate artifact, not the tiny fixture model:
 ``pytest tests/model --model-dir models/<version>`` (default: the project's current model).
-training.promote runs them as a gate before a model serves."""
+`python -m training.registry promote` runs them as a gate before a model serves."""
 
 from pathlib import Path
 
@@ -25,11 +25,15 @@ def candidate(request):
 
 @pytest.fixture(scope="session")
 def moderator(candidate):
-    return Moderator(candidate, KeywordMatcher.from_directory(Path(__file__).resolve().parents[2] / "service" / "keywords"))
+    return Moderator(
+        candidate,
+        KeywordMatcher.from_directory(Path(__file__).resolve().parents[2] / "service" / "keywords"),
+    )
 
 
 @pytest.fixture(scope="session")
 def verdict(moderator):
     def _verdict(text: str) -> str:
         return moderator.score(text).verdict
+
     return _verdict

@@ -47,8 +47,13 @@ PERTURBATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "text", "rule"), MINIMUM_FUNCTIONALITY,
-                         ids=[f"{lang}-{rule or 'clean'}-{i}" for i, (lang, _, rule) in enumerate(MINIMUM_FUNCTIONALITY)])
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    MINIMUM_FUNCTIONALITY,
+    ids=[
+        f"{lang}-{rule or 'clean'}-{i}" for i, (lang, _, rule) in enumerate(MINIMUM_FUNCTIONALITY)
+    ],
+)
 def test_minimum_functionality(moderator, lang, text, rule):
     decision = moderator.score(text)
     if rule is None:
@@ -63,8 +68,11 @@ def test_hard_negatives_are_approved(verdict, text):
 
 
 @pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda f: f.__name__)
-@pytest.mark.parametrize(("lang", "text", "rule"), MINIMUM_FUNCTIONALITY,
-                         ids=[f"{lang}-{i}" for i, (lang, _, _) in enumerate(MINIMUM_FUNCTIONALITY)])
+@pytest.mark.parametrize(
+    ("lang", "text", "rule"),
+    MINIMUM_FUNCTIONALITY,
+    ids=[f"{lang}-{i}" for i, (lang, _, _) in enumerate(MINIMUM_FUNCTIONALITY)],
+)
 def test_disguises_do_not_change_the_verdict(verdict, perturb, lang, text, rule):
     assert verdict(perturb(text, random.Random(3))) == verdict(text)
 
@@ -76,8 +84,11 @@ def held_out():
 
 @pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda f: f.__name__)
 def test_flagged_held_out_comments_keep_their_verdict_when_disguised(moderator, held_out, perturb):
-    flagged = [(e.text, d.verdict) for e, d in zip(held_out, moderator.score_batch([e.text for e in held_out]),
-                                                      strict=True) if d.verdict != "approve"]
+    flagged = [
+        (e.text, d.verdict)
+        for e, d in zip(held_out, moderator.score_batch([e.text for e in held_out]), strict=True)
+        if d.verdict != "approve"
+    ]
     assert len(flagged) >= 50
     rng = random.Random(11)
     kept = sum(moderator.score(perturb(text, rng)).verdict == v for text, v in flagged)
@@ -99,4 +110,7 @@ def test_adding_a_block_term_rejects(verdict, clean):
 
 def test_adding_an_insult_raises_the_insult_score(moderator):
     base = "هاد المسؤول ما دار والو فهاد الملف"
-    assert moderator.score(base + " الحمار الحقير").scores["insult"] > moderator.score(base).scores["insult"]
+    assert (
+        moderator.score(base + " الحمار الحقير").scores["insult"]
+        > moderator.score(base).scores["insult"]
+    )

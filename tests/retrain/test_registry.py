@@ -223,3 +223,13 @@ def test_history_command_prints_every_change(make_registry, models, corpus_dir, 
     out = capsys.readouterr().out
     assert f"salma        promote  {models['weak'].name} -> {models['good'].name}" in out
     assert os.path.exists(registry / HISTORY_FILE)
+
+
+def test_the_first_promotion_of_a_registry_needs_only_the_gate(make_registry, models, corpus_dir):
+    registry = make_registry("good")
+    (registry / "current").unlink()
+    promotion = promote(registry, models["good"].name, corpus_dir=corpus_dir, gate_paths=[GATE])
+    assert promotion.promoted and promotion.previous is None
+    assert all(c.current is None and c.passed for c in promotion.comparisons)
+    (entry,) = read_history(registry)
+    assert entry["from"] is None and entry["metrics"]["current"] is None

@@ -9,7 +9,9 @@ from service.rules import RULES
 
 
 def post_json(client, url, payload):
-    return client.post(url, data=json.dumps(payload, ensure_ascii=False), content_type="application/json")
+    return client.post(
+        url, data=json.dumps(payload, ensure_ascii=False), content_type="application/json"
+    )
 
 
 def assert_error(response, code):
@@ -38,7 +40,7 @@ def test_block_term_is_rejected_with_exact_offsets(client):
     assert "religion" in body["flags"]
     match = next(m for m in body["matches"] if m["rule"] == "religion")
     assert set(match) == {"rule", "level", "term", "start", "end"}
-    assert text[match["start"]:match["end"]].startswith("نعل")
+    assert text[match["start"] : match["end"]].startswith("نعل")
 
 
 def test_batch_keeps_order_and_matches_single(client):
@@ -65,7 +67,9 @@ def test_threshold_override_from_config_is_in_force(app_config):
     in_force = client.get("/v1/model").get_json()["thresholds"]["insult"]
     assert (in_force["review"], in_force["reject"]) == (0.01, 0.02)
     assert in_force["suspect"] <= 0.01  # a suspect threshold never exceeds the review one
-    assert post_json(client, "/v1/moderate", {"text": "مقال رائع"}).get_json()["verdict"] == "reject"
+    assert (
+        post_json(client, "/v1/moderate", {"text": "مقال رائع"}).get_json()["verdict"] == "reject"
+    )
 
 
 def test_health_and_readiness(client):
@@ -78,8 +82,11 @@ def test_openapi_document_covers_every_api_route(app, client):
     spec = client.get("/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     documented = set(spec["paths"])
-    routes = {re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
-              if rule.rule.startswith(("/v1/", "/healthz", "/readyz"))}
+    routes = {
+        re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/v1/", "/healthz", "/readyz"))
+    }
     assert routes <= documented, routes - documented
 
 
@@ -140,8 +147,10 @@ def test_body_over_the_request_limit_is_413(app_config):
     assert_error(post_json(client, "/v1/moderate", {"text": "x" * 2000}), 413)
 
 
-@pytest.mark.parametrize(("method", "url", "status"), [
-    ("get", "/v1/moderate", 405), ("get", "/v1/nowhere", 404), ("delete", "/v1/model", 405)])
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [("get", "/v1/moderate", 405), ("get", "/v1/nowhere", 404), ("delete", "/v1/model", 405)],
+)
 def test_routing_errors_use_the_envelope(client, method, url, status):
     assert_error(getattr(client, method)(url), status)
 

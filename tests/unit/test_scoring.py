@@ -5,7 +5,10 @@ import pytest
 from service.keywords import Match
 from service.scoring import Policy, RuleThresholds, decide
 
-STORED = {rule: {"suspect": 0.2, "review": 0.5, "reject": 0.9, "decision": 0.6} for rule in ("insult", "incitement", "religion")}
+STORED = {
+    rule: {"suspect": 0.2, "review": 0.5, "reject": 0.9, "decision": 0.6}
+    for rule in ("insult", "incitement", "religion")
+}
 CLEAN = {"insult": 0.1, "incitement": 0.1, "religion": 0.1}
 
 
@@ -18,7 +21,9 @@ def test_clean_scores_and_no_match_approve(policy):
     assert decide(CLEAN, [], policy) == ("approve", [], [])
 
 
-@pytest.mark.parametrize(("score", "verdict"), [(0.49, "approve"), (0.5, "review"), (0.89, "review"), (0.9, "reject")])
+@pytest.mark.parametrize(
+    ("score", "verdict"), [(0.49, "approve"), (0.5, "review"), (0.89, "review"), (0.9, "reject")]
+)
 def test_model_score_against_thresholds(policy, score, verdict):
     got, flags, reasons = decide({**CLEAN, "incitement": score}, [], policy)
     assert got == verdict
@@ -63,24 +68,30 @@ def test_overrides_replace_stored_thresholds():
     assert policy.thresholds["religion"] == RuleThresholds(review=0.5, reject=0.9, suspect=0.2)
 
 
-@pytest.mark.parametrize("overrides", [
-    {"spam": {"review": 0.2}},
-    {"insult": {"warn": 0.2}},
-    {"insult": {"review": 0.95}},  # review above reject
-    {"insult": {"reject": 1.5}},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"spam": {"review": 0.2}},
+        {"insult": {"warn": 0.2}},
+        {"insult": {"review": 0.95}},  # review above reject
+        {"insult": {"reject": 1.5}},
+    ],
+)
 def test_bad_overrides_are_refused(overrides):
     with pytest.raises(ValueError):
         Policy.from_model(STORED, overrides)
 
 
-@pytest.mark.parametrize(("text", "term", "quoted"), [
-    ("قالو ليه 'عزي' فالزنقة، هادي عنصرية", "عزي", True),
-    ("ils l'ont traité de « bougnoule », c'est honteux", "bougnoule", True),
-    ('he wrote "X" again', "X", True),
-    ("سير يا عزي", "عزي", False),
-    ("'عزي وزيد'", "عزي", False),  # the quotes hold more than the term
-])
+@pytest.mark.parametrize(
+    ("text", "term", "quoted"),
+    [
+        ("قالو ليه 'عزي' فالزنقة، هادي عنصرية", "عزي", True),
+        ("ils l'ont traité de « bougnoule », c'est honteux", "bougnoule", True),
+        ('he wrote "X" again', "X", True),
+        ("سير يا عزي", "عزي", False),
+        ("'عزي وزيد'", "عزي", False),  # the quotes hold more than the term
+    ],
+)
 def test_is_quoted(text, term, quoted):
     from service.scoring import is_quoted
 
