@@ -177,12 +177,12 @@ def fit(
     for index, rule in enumerate(tqdm(RULES, desc="rules", unit="rule", disable=not progress)):
         rows = np.array([i for i, e in enumerate(fit_rows) if e.label(rule) is not None])
         labels = np.array([fit_rows[i].label(rule) for i in rows])
-        coef[:, index], intercept[index] = fit_rule(matrix[rows], labels, weights[rows], params)
         if cross_validate:
-            margins, val_labels = out_of_fold_margins(
+            margins, val_labels, coef[:, index], intercept[index] = cross_validated_fit(
                 matrix[rows], labels, weights[rows], folds[rows], params
             )
         else:
+            coef[:, index], intercept[index] = fit_rule(matrix[rows], labels, weights[rows], params)
             val_rows = np.array(
                 [i for i, e in enumerate(splits.validation) if e.label(rule) is not None]
             )
@@ -212,18 +212,25 @@ def fit_rule(
     return model.coef_[0], float(model.intercept_[0])
 
 
-def out_of_fold_margins(
-    matrix, labels, weights, folds, params: TrainingParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score every row with a model that did not see its fold (folds group near-duplicates)."""
+def cross_validated_fit(matrix, labels, weights, folds, params: TrainingParams):
+    """Fit one model per fold; return out-of-fold margins, labels, and the folds' average model.
+
+    Every row is scored by a model that did not see its fold (folds group near-duplicates). The
+    served model is the average of the fold models: averaging linear models gives a linear model,
+    so it scores as fast as one, and it is the model whose out-of-fold scores set the calibration
+    and thresholds, so they describe what it will do.
+    """
     margins = np.zeros(len(labels))
+    coefs, intercepts = [], []
     for fold in range(params.cv_folds):
         held = folds == fold
         if held.all() or not held.any() or len(set(labels[~held].tolist())) < 2:
             continue
         coef, intercept = fit_rule(matrix[~held], labels[~held], weights[~held], params)
         margins[held] = np.asarray(matrix[held] @ coef) + intercept
-    return margins, labels
+        coefs.append(coef)
+        intercepts.append(intercept)
+    return margins, labels, np.mean(coefs, axis=0), float(np.mean(intercepts))
 
 
 def fold_of(text: str, folds: int) -> int:
