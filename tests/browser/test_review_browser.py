@@ -13,7 +13,8 @@ from sqlalchemy import create_engine
 from service.accounts import create_user
 from service.db import upgrade
 from tests.queue.conftest import KEYWORD_FILES, KEYWORDS_ONLY, SITE_KEY, SUSPECT
-from tests.queue.helpers import Gunicorn, WebhookReceiver, http, wait_until
+from tests.queue.helpers import WebhookReceiver
+from tests.servers import Gunicorn, http, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = os.environ.get("MODERATION_TEST_CHROMIUM", "/usr/bin/chromium")

@@ -15,7 +15,7 @@ from service.accounts import parse_api_keys
 from service.db import current_revision, get_db_of, upgrade
 from service.storage import is_search_index, metadata
 from tests.queue.conftest import both_backends
-from tests.queue.helpers import ROOT
+from tests.servers import ROOT
 
 
 def test_users_add_then_token_gives_working_api_access(queue_app, queue_client):

@@ -7,7 +7,7 @@ import sys
 from service.rules import RULES
 from tests.conftest import FIXTURES
 from tests.queue.conftest import BLOCKED, CLEAN, SUSPECT, both_backends
-from tests.queue.helpers import ROOT
+from tests.servers import ROOT
 from training.data import read_paths
 from training.export import write_export
 from training.train import TrainingParams, train

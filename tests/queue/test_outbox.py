@@ -18,7 +18,8 @@ from service.queue_input import DecisionRequest
 from service.storage import comments
 from service.storage import outbox as outbox_table
 from tests.queue.conftest import SUSPECT, QueueApi, both_backends
-from tests.queue.helpers import WebhookReceiver, free_port, wait_until
+from tests.queue.helpers import WebhookReceiver
+from tests.servers import free_port, wait_until
 
 SECRET = "webhook-secret-for-tests"
 

@@ -9,7 +9,7 @@ from service.db import get_db_of
 from service.keywords import KeywordEntry
 from service.overrides import apply_overrides
 from tests.queue.conftest import ROLES, QueueApi, both_backends
-from tests.queue.helpers import wait_until
+from tests.servers import wait_until
 
 NEW_TERM_TEXT = "واحد بخوش كيهضر"  # "بخوش" is in no list at first
 

@@ -23,7 +23,8 @@ from sqlalchemy import create_engine, func, insert, select
 from service.accounts import hash_token
 from service.storage import api_tokens, audit_log, comments, outbox, users, utcnow
 from tests.queue.conftest import BLOCKED, CLEAN, KEYWORDS_ONLY, SITE_KEY, SUSPECT
-from tests.queue.helpers import Gunicorn, WebhookReceiver, http, wait_until
+from tests.queue.helpers import WebhookReceiver
+from tests.servers import Gunicorn, http, wait_until
 
 pytestmark = pytest.mark.slow
 MOD_TOKEN = "mod_gunicorn-test-token-0123456789"

@@ -8,12 +8,7 @@ Loops are bounded in time and count; the server binds 127.0.0.1 only."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -27,21 +22,15 @@ from service.db import Database
 from service.model import ARTIFACT_FILE, METADATA_FILE
 from tests.retrain.conftest import GATE
 from tests.retrain.corpus import CLEAN, INSULT, RELIGION
+from tests.servers import Gunicorn
 from training.registry import promote, read_history, rollback, set_current
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 RELOAD_SECONDS = 0.5
 # After a pointer change, each worker looks within RELOAD_SECONDS of its next request and loads
 # a small model in milliseconds; the margin covers a machine busy with other work.
 SETTLE_SECONDS = RELOAD_SECONDS + 2.5
 TEXTS = CLEAN + INSULT + RELIGION
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get_json(url: str, payload: dict | None = None) -> tuple[int, dict]:
@@ -113,65 +102,26 @@ class Clients:
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    """Start gunicorn (2 workers) on a registry; yield (start, base URL, log path)."""
-    processes = []
+    """Start gunicorn (2 workers) on a registry; yield (start, log path)."""
+    servers = []
     log_path = tmp_path / "gunicorn.log"
 
     def start(registry: Path) -> str:
-        port = free_port()
         database = f"sqlite:///{tmp_path / 'queue.db'}"
         Database(database).create_schema()
-        env = {
-            **os.environ,
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "WEB_CONCURRENCY": "2",
+        server = Gunicorn(env={
             "MODERATION_MODEL_DIR": str(registry),
             "MODERATION_MODEL_RELOAD_SECONDS": str(RELOAD_SECONDS),
             "MODERATION_DATABASE_URL": database,
             "MODERATION_OUTBOX_WORKER": "false",
             "MODERATION_SECRET_KEY": "retrain-loop-test-secret-key-0123456789",
-        }
-        with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--config",
-                    "gunicorn.conf.py",
-                    "service:create_app()",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if get_json(base + "/readyz")[0] == 200:
-                    return base
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"gunicorn did not become ready:\n{log_path.read_text(errors='replace')}"
-                )
-            time.sleep(0.2)
+        }, log_path=log_path)
+        servers.append(server.start())
+        return server.base
 
     yield start, log_path
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+    for server in servers:
+        server.stop()
 
 
 def versions_of(answers: list[Answer]) -> set[str | None]:
