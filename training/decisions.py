@@ -6,8 +6,8 @@ read with these rules:
 
 - approved (every rule 0): every rule 0;
 - rejected with rules (some rule 1): those rules 1 and the other rules null. A moderator who names
-  the rule a comment breaks has not said the others are absent; the export's default writes them
-  as 0, and they are read here as "not said";
+  the rule a comment breaks has not said the others are absent (the export writes them as null;
+  a file exported with ``--unnamed-rules zero`` is read the same way here);
 - rejected with no rule (a row with no 1 and no 0): no per-rule label, so no training row; the
   text is still taken out of the other sources' training rows, since a person said their labels
   were wrong (the export leaves such rejections out, so this only concerns hand-made files);

@@ -9,9 +9,9 @@ says nothing about the model's mistakes, so it is left out. The comment's curren
 latest decision, so a reversed decision exports as the reversal.
 
 - approved (published by a person): every rule 0;
-- rejected with rules: those rules 1, the others 0 (the reject form shows every rule with a
-  checkbox, so an unticked rule was judged absent; ``--unnamed-rules null`` says nothing
-  about them instead);
+- rejected with rules: those rules 1, the others null: a moderator who names the rule a comment
+  breaks has not said the others are absent (``--unnamed-rules zero`` reads an unticked rule as
+  judged absent instead). training.train reads decisions the same way (training/decisions.py);
 - rejected without a rule: no per-rule label, so not exported (counted in the summary).
 
 The split is the deterministic hash split training.data uses for sources without their own, so
@@ -40,7 +40,7 @@ SOURCE = "site"
 DIALECT = "unknown (this site's comments)"
 
 
-def label_row(row, unnamed_rules: int | None = 0, split: str | None = None) -> dict | None:
+def label_row(row, unnamed_rules: int | None = None, split: str | None = None) -> dict | None:
     """Return the unified-format row for a comment a person decided, or None if it is no label."""
     if not row.human_decided:
         return None
@@ -57,7 +57,7 @@ def label_row(row, unnamed_rules: int | None = 0, split: str | None = None) -> d
             "orig_label": original}
 
 
-def export_rows(database_url: str, unnamed_rules: int | None = 0,
+def export_rows(database_url: str, unnamed_rules: int | None = None,
                 split: str | None = None) -> Iterator[tuple[str, dict | None]]:
     """Yield (kind, row) for every comment a person decided; kind says why a row is None."""
     engine = create_engine(database_url)
@@ -75,7 +75,7 @@ def export_rows(database_url: str, unnamed_rules: int | None = 0,
         engine.dispose()
 
 
-def write_export(database_url: str, out: Path, unnamed_rules: int | None = 0,
+def write_export(database_url: str, out: Path, unnamed_rules: int | None = None,
                  split: str | None = None) -> Counter:
     """Write the labels to ``out`` atomically; return how many rows of each kind were seen."""
     counts: Counter = Counter()
@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
     parser.add_argument("--database-url", default=None,
                         help="default: MODERATION_DATABASE_URL, else instance/moderation.db")
-    parser.add_argument("--unnamed-rules", choices=("zero", "null"), default="zero",
-                        help="label of the rules a rejection did not name (default: zero)")
+    parser.add_argument("--unnamed-rules", choices=("zero", "null"), default="null",
+                        help="label of the rules a rejection did not name (default: null)")
     parser.add_argument("--split", choices=("train", "dev", "test"), default=None,
                         help="put every row in this split instead of the hash split")
     args = parser.parse_args(argv)

@@ -37,7 +37,8 @@ def test_export_writes_human_decisions_as_labels(site, moderator, admin, db_url,
     rows = {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert set(rows) == {"site:approved", "site:rejected", "site:reversed", "site:confirmed"}
     assert rows["site:approved"]["labels"] == dict.fromkeys(RULES, 0)
-    assert rows["site:rejected"]["labels"] == {"insult": 1, "incitement": 0, "religion": 1}
+    # A rejection says nothing about the rules it did not name.
+    assert rows["site:rejected"]["labels"] == {"insult": 1, "incitement": None, "religion": 1}
     assert rows["site:reversed"]["labels"] == dict.fromkeys(RULES, 0)  # the latest decision wins
     assert rows["site:confirmed"]["orig_label"] == "reject:insult"
     row = rows["site:rejected"]
@@ -46,13 +47,13 @@ def test_export_writes_human_decisions_as_labels(site, moderator, admin, db_url,
     assert counts == {"approved": 2, "rejected": 2, "no_rule": 1}
 
 
-def test_unnamed_rules_can_be_left_unknown_and_the_split_forced(site, moderator, admin, db_url,
-                                                                 tmp_path):
+def test_unnamed_rules_can_be_read_as_absent_and_the_split_forced(site, moderator, admin, db_url,
+                                                                   tmp_path):
     decide_some(site, moderator, admin)
     out = tmp_path / "labels.jsonl"
-    write_export(db_url, out, unnamed_rules=None, split="train")
+    write_export(db_url, out, unnamed_rules=0, split="train")
     rows = {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
-    assert rows["site:rejected"]["labels"] == {"insult": 1, "incitement": None, "religion": 1}
+    assert rows["site:rejected"]["labels"] == {"insult": 1, "incitement": 0, "religion": 1}
     assert {row["split"] for row in rows.values()} == {"train"}
 
 
