@@ -11,7 +11,8 @@
 ``promote`` makes a candidate current only if, on the fixed evaluation set (the corpus's test
 split plus the dev/test rows of every ``--data`` path), no rule's F1 falls more than the tolerance
 below the current model's, and the behavioural tests (``pytest tests/model --model-dir
-<candidate> --runxfail``: targets marked as known failures of the shipped model count too) pass. ``--force --reason`` promotes anyway and records the reason and what failed.
+<candidate> --runxfail``: targets marked as known failures of the shipped model count too)
+pass. ``--force --reason`` promotes anyway and records the reason and what failed.
 ``rollback`` returns to the version that was current before the latest promotion still in force.
 
 Every promotion and rollback is appended to ``models/history.jsonl`` (who, when, from, to, reason,
