@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,11 +140,3 @@ def deduplicate(examples: Iterable[Example]) -> list[Example]:
             seen.add(key)
             kept.append(example)
     return kept
-
-
-def iter_labelled(examples: Iterable[Example], rule: str) -> Iterator[tuple[Example, int]]:
-    """Yield (example, label) for the examples that carry a label for ``rule``."""
-    for example in examples:
-        label = example.label(rule)
-        if label is not None:
-            yield example, label

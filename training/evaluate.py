@@ -81,17 +81,7 @@ def evaluate_group(model: Evaluated, examples: list[Example]) -> dict:
         flagged = np.array([[rule in d.flags for rule in RULES] for d in decisions])
         held = np.array([d.verdict != APPROVE for d in decisions])
     scripts = np.array([script_of(t) for t in texts])
-    result = {}
-    for slice_name in ("all", "arabic", "latin"):
-        mask = np.ones(len(texts), bool) if slice_name == "all" else scripts == slice_name
-        if not mask.any():
-            continue
-        result[slice_name] = slice_metrics(model, examples, scores, flagged, held, mask)
-    return result
-
-
-def slice_metrics(model, examples, scores, flagged, held, mask) -> dict:
-    out = {"n": int(mask.sum()), "rules": {}}
+    # Clean: every rule the source labels is 0 (and it labels at least one).
     clean = np.array(
         [
             all(e.label(r) == 0 for r in RULES if e.label(r) is not None)
@@ -99,6 +89,18 @@ def slice_metrics(model, examples, scores, flagged, held, mask) -> dict:
             for e in examples
         ]
     )
+    result = {}
+    for slice_name in ("all", "arabic", "latin"):
+        mask = np.ones(len(texts), bool) if slice_name == "all" else scripts == slice_name
+        if not mask.any():
+            continue
+        result[slice_name] = slice_metrics(model, examples, scores, flagged, held, clean, mask)
+    return result
+
+
+def slice_metrics(model, examples, scores, flagged, held, clean, mask) -> dict:
+    """Metrics of one slice (``mask``) of a group: per rule, and the clean comments held."""
+    out = {"n": int(mask.sum()), "rules": {}}
     if held is not None and (clean & mask).any():
         out["clean_held_rate"] = float(held[clean & mask].mean())
         out["clean_n"] = int((clean & mask).sum())
