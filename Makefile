@@ -35,7 +35,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check service training tests benchmarks
+	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed  ## Latency, throughput and memory against the naive baseline.
 	$(BIN)/python -m benchmarks.scoring

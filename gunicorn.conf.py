@@ -1,4 +1,7 @@
-"""gunicorn settings; every one says why. Run: gunicorn --config gunicorn.conf.py 'service:create_app()'"""
+"""gunicorn settings; every one says why.
+
+Run: gunicorn --config gunicorn.conf.py 'service:create_app()'
+"""
 
 import os
 
@@ -19,7 +22,8 @@ graceful_timeout = 30
 # connections and can reload a promoted model on its own without a master restart.
 preload_app = False
 
-# Recycle workers now and then so slow leaks cannot grow; jitter keeps them from restarting together.
+# Recycle workers now and then so slow leaks cannot grow; jitter keeps them from restarting
+# together.
 max_requests = 20_000
 max_requests_jitter = 2_000
 

@@ -11,6 +11,7 @@ from typing import Any
 from service.keywords import KeywordMatcher, Match
 from service.model import ModelBundle
 from service.rules import RULES
+from service.text.arabic import normalize_for_model
 
 APPROVE, REVIEW, REJECT = "approve", "review", "reject"
 _SEVERITY = {APPROVE: 0, REVIEW: 1, REJECT: 2}
@@ -132,6 +133,7 @@ def model_reasons(scores: Mapping[str, float], policy: Policy) -> list[Reason]:
 
 _OPENING_QUOTES = frozenset("\"'«“‘„‹`")
 _CLOSING_QUOTES = frozenset("\"'»”’“‛›`")
+_PUNCTUATION = "\"'«»“”‘’„‹›`.,;:!?()[]،؛؟…-"
 
 
 def is_quoted(text: str, start: int, end: int) -> bool:
@@ -146,27 +148,59 @@ def is_quoted(text: str, start: int, end: int) -> bool:
     )
 
 
+# Nouns that name a word. A block term right after one ("كلمة عزي فيها احتقار", "the word X",
+# "الكلمة ديال X") or right before one ("X kalma 3onsoriya") is talked about, not thrown at anyone.
+# Written as normalize_for_model leaves them (taa marbuta reads ه).
+_WORD_NOUNS = frozenset(
+    {
+        "كلمه", "الكلمه", "بكلمه", "كلمات", "الكلمات", "لفظ", "اللفظ", "لفظه", "اللفظه",
+        "عباره", "العباره", "مصطلح", "المصطلح",
+        "kalma", "lkalma", "kelma", "lkelma", "kalima", "lkalima", "kalimat", "lkalimat",
+        "mot", "mots", "terme", "termes",
+    }
+)  # fmt: skip
+_POSSESSIVES = frozenset({"ديال", "dyal", "diyal", "de", "d'"})
+
+
+def is_named_as_word(text: str, start: int, end: int) -> bool:
+    """Return whether ``text[start:end]`` is named as a word ("the word X"), a mention."""
+    before, after = _bare_words(text[:start]), _bare_words(text[end:])
+    if before and before[-1] in _POSSESSIVES:  # "الكلمة ديال X", "le mot de X"
+        before = before[:-1]
+    return bool(before and before[-1] in _WORD_NOUNS) or bool(after and after[0] in _WORD_NOUNS)
+
+
+def _bare_words(text: str) -> list[str]:
+    words = (word.strip(_PUNCTUATION) for word in normalize_for_model(text).lower().split())
+    return [word for word in words if word]
+
+
+def is_mention(text: str, start: int, end: int) -> bool:
+    """Return whether a term is mentioned rather than used: quoted, or named as a word."""
+    return is_quoted(text, start, end) or is_named_as_word(text, start, end)
+
+
 def keyword_reasons(
     matches: Sequence[Match], scores: Mapping[str, float], policy: Policy, text: str = ""
 ) -> list[Reason]:
     """Return one reason per distinct (rule, level, term) that counts.
 
     A block term rejects. A suspect term holds the comment when the model gives its rule at least
-    the suspect threshold. A block term in quotation marks is a mention, not a use ("stop calling
-    migrants 'X'"), so it counts as suspect.
+    the suspect threshold. A block term in quotation marks or named as a word is a mention, not a
+    use ("stop calling migrants 'X'", "the word X is racist"), so it counts as suspect.
     """
     seen, reasons = set(), []
     for match in matches:
-        quoted = match.level == "block" and is_quoted(text, match.start, match.end)
-        key = (match.rule, match.level, match.term, quoted)
+        mentioned = match.level == "block" and is_mention(text, match.start, match.end)
+        key = (match.rule, match.level, match.term, mentioned)
         if key in seen:
             continue
         seen.add(key)
         score = scores[match.rule]
-        if match.level == "block" and not quoted:
+        if match.level == "block" and not mentioned:
             reasons.append(Reason(match.rule, "keyword", REJECT, f"block term '{match.term}'"))
         elif score >= policy.thresholds[match.rule].suspect:
-            kind = "quoted block" if quoted else "suspect"
+            kind = "mentioned block" if mentioned else "suspect"
             reasons.append(
                 Reason(
                     match.rule,

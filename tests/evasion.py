@@ -181,10 +181,18 @@ def upper_case(text: str, rng: random.Random | None = None) -> str:
     return _WORD_RE.sub(lambda m: m.group().upper() if rng.random() < 0.5 else m.group(), text)
 
 
+# Arabizi already writes letters with 3, 5 and 7 (ع خ ح): in an Arabizi word, e/s/t written as
+# those digits would be other letters, so a disguise there uses the other leet digits only.
+ARABIZI_LETTER_DIGITS = set("235679")
+
+
 def leetify(text: str, rng: random.Random | None = None) -> str:
-    """Write Latin letters as leetspeak digits (a -> 4, e -> 3, i -> 1, o -> 0, s -> 5, t -> 7)."""
-    places = _pick(rng, [i for i, c in enumerate(text) if c in LEET])
-    return "".join(LEET[c] if i in places else c for i, c in enumerate(text))
+    """Write Latin letters as leetspeak digits (a -> 4, e -> 3, i -> 1, o -> 0, s -> 5, t -> 7);
+    in Arabizi (a word with 2 3 5 7 9 as letters), a -> 4, i -> 1 and o -> 0 only."""
+    arabizi = any(c in ARABIZI_LETTER_DIGITS for c in text)
+    leet = {c: d for c, d in LEET.items() if not (arabizi and d in ARABIZI_LETTER_DIGITS)}
+    places = _pick(rng, [i for i, c in enumerate(text) if c in leet])
+    return "".join(leet[c] if i in places else c for i, c in enumerate(text))
 
 
 def double_letters(text: str, rng: random.Random | None = None) -> str:

@@ -692,7 +692,7 @@ def fold_arabizi(token: str) -> str:
     "7mar", "hmar", "hmer" -> "hmr"; "9a7ba", "qahba", "9e7ba" -> "qhba"; "wld", "ould" -> "uld".
     """
     token = lowercase(token) if token.isascii() else strip_latin_accents(lowercase(token))
-    spelled = _ARABIZI_SPELLING_RE.sub(_respell, token)
+    spelled = _ARABIZI_SPELLING_RE.sub(_respell, token.translate(_LEET_ONLY))
     return collapse_doubles(_fold_short_vowels(collapse_doubles(spelled)))
 
 
@@ -701,6 +701,10 @@ _LEET = str.maketrans({
     "@": "a", "$": "s", "\u20ac": "e",  # EURO SIGN
     "!": "i",
 })
+
+
+# Leet characters that are never Arabizi letters: "947ba" is 9a7ba disguised.
+_LEET_ONLY = str.maketrans({k: v for k, v in _LEET.items() if chr(k) not in "2356789"})
 
 
 @lru_cache(maxsize=65_536)

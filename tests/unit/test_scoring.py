@@ -99,6 +99,28 @@ def test_is_quoted(text, term, quoted):
     assert is_quoted(text, start, start + len(term)) is quoted
 
 
+@pytest.mark.parametrize(
+    ("text", "term", "named"),
+    [
+        ("كلمة عزي فيها احتقار، حيدوها من الهضرة", "عزي", True),
+        ("الكلمة ديال عزي عيب وعار", "عزي", True),
+        ("lkalma 3azzi fiha ta7qir", "3azzi", True),
+        ("العزاوة كلمة عنصرية", "العزاوة", True),
+        ("Le mot « bougnoule » est une insulte", "bougnoule", True),
+        ("le terme de bougnoule est raciste", "bougnoule", True),
+        ("سير يا عزي", "عزي", False),
+        ("هاد العزي كلا ليا الخدمة", "العزي", False),
+        ("espèce de bougnoule", "bougnoule", False),
+    ],
+)
+def test_a_term_named_as_a_word_is_a_mention(text, term, named):
+    from service.scoring import is_mention, is_named_as_word
+
+    start = text.index(term)
+    assert is_named_as_word(text, start, start + len(term)) is named
+    assert is_mention(text, start, start + len(term)) is named
+
+
 def block_match(text, term, rule="incitement"):
     start = text.index(term)
     return Match(rule, "block", term, start, start + len(term))
@@ -109,6 +131,6 @@ def test_a_quoted_block_term_is_a_mention_held_only_with_model_support(policy):
     match = block_match(text, "عزي")
     assert decide(CLEAN, [match], policy, text)[0] == "approve"
     verdict, flags, reasons = decide({**CLEAN, "incitement": 0.3}, [match], policy, text)
-    assert (verdict, flags) == ("review", ["incitement"]) and "quoted" in reasons[0].detail
+    assert (verdict, flags) == ("review", ["incitement"]) and "mentioned" in reasons[0].detail
     used = "سير يا عزي"
     assert decide(CLEAN, [block_match(used, "عزي")], policy, used)[0] == "reject"
