@@ -86,7 +86,7 @@ def serve_and_measure(app_spec: str, env: dict, texts: list[str]) -> dict:
             "-m",
             "gunicorn",
             "--config",
-            "/dev/null",
+            "python:benchmarks.gunicorn_plain",
             "--workers",
             "1",
             "--bind",

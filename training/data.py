@@ -119,9 +119,12 @@ def dedup_key(text: str) -> str:
     return _NON_LETTERS.sub("", normalize_for_model(text).replace("USER", "").replace("URL", ""))
 
 
-def hash_split(text: str, dev: int = 10, test: int = 10) -> str:
-    """Return a stable split for a text with no split of its own: 80/10/10 by default."""
-    bucket = int(hashlib.sha256(dedup_key(text).encode()).hexdigest()[:8], 16) % 100
+def hash_split(text: str, dev: int = 10, test: int = 10, salt: str = "") -> str:
+    """Return a stable split for a text with no split of its own: 80/10/10 by default.
+
+    ``salt`` draws another split of the same kind (training/resplit.py); "" is the one in use.
+    """
+    bucket = int(hashlib.sha256((dedup_key(text) + salt).encode()).hexdigest()[:8], 16) % 100
     return "test" if bucket < test else "dev" if bucket < test + dev else "train"
 
 

@@ -26,7 +26,7 @@ class ThresholdTargets:
     review_max_fpr: float = 0.005  # ...unless that holds more than this share of clean comments
     # A suspect keyword holds a comment only when the model gives its rule at least this much
     # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr.
-    suspect_recall: float = 0.9
+    suspect_recall: float = 0.8
     suspect_max_fpr: float = 0.05
 
 

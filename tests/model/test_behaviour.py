@@ -95,13 +95,6 @@ def test_flagged_held_out_comments_keep_their_verdict_when_disguised(moderator, 
     assert kept / len(flagged) >= 0.98, f"{kept}/{len(flagged)} kept their verdict"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 2 target not met: the default model holds 2.4% (13 of 551) of the clean "
-    "held-out corpus comments, above the 2% target (docs/evaluation.md); kept as a visible "
-    "known failure rather than a looser bound. The promotion gate runs with --runxfail, so a "
-    "candidate must meet it",
-)
 def test_clean_held_out_comments_are_rarely_held(moderator, held_out):
     clean = [e.text for e in held_out if not any(e.label(r) for r in RULES)]
     assert len(clean) >= 100
