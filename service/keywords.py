@@ -44,6 +44,7 @@ from typing import NamedTuple
 
 from service.rules import RULES
 from service.text.arabic import (
+    ARABIZI_DIGITS,
     MappedText,
     collapse_doubles,
     fold_arabizi,
@@ -62,95 +63,46 @@ _LEET_ONLY_LANGUAGES = frozenset({"fr", "en"})
 # --- Clitics, as data ----------------------------------------------------------------------------
 
 ARABIC_PREFIXES: tuple[str, ...] = (
-    "و",
-    "ف",
-    "ب",
-    "ك",
-    "ل",
-    "د",  # and, so, with, like, for, Darija "of"
-    "ال",
-    "لل",  # the, for the
-    "وال",
-    "فال",
-    "بال",
-    "كال",
-    "دال",  # and/so/with/like/of + the
-    "ولل",
-    "فلل",  # and/so + for the
-    "وب",
-    "فب",
-    "ول",
-    "فل",
-    "وك",
-    "فك",
-    "ود",  # and/so + preposition
-    "وبال",
-    "فبال",
-    "ودال",  # and/so + preposition + the
-    "يا",
-    "ويا",
-    "يال",
-    "ياال",  # vocative: ياحمار، وياحمار، يالحمار، ياالحمار
+    "و", "ف", "ب", "ك", "ل", "د",                # and, so, with, like, for, Darija "of"
+    "ال", "لل",                                   # the, for the
+    "وال", "فال", "بال", "كال", "دال",           # and/so/with/like/of + the
+    "ولل", "فلل",                                 # and/so + for the
+    "وب", "فب", "ول", "فل", "وك", "فك", "ود",    # and/so + preposition
+    "وبال", "فبال", "ودال",                       # and/so + preposition + the
+    "يا", "ويا", "يال", "ياال",                   # vocative: ياحمار، وياحمار، يالحمار، ياالحمار
 )
 ARABIC_SUFFIXES: tuple[str, ...] = (
-    "ه",
-    "ها",
-    "هم",
-    "هن",
-    "هما",
-    "هوم",  # his, her, their (هوم Darija)
-    "ك",
-    "كم",
-    "كن",
-    "كما",
-    "كوم",  # your (كوم Darija)
-    "ي",
-    "ني",
-    "نا",  # my, me, our/us
-    "و",  # Darija "his"
-    "مك",  # Darija "your mother's", written on: دينمك، كسمك
+    "ه", "ها", "هم", "هن", "هما", "هوم",  # his, her, their (هوم Darija)
+    "ك", "كم", "كن", "كما", "كوم",        # your (كوم Darija)
+    "ي", "ني", "نا",                       # my, me, our/us
+    "و",                                   # Darija "his"
+    "مك",                                  # Darija "your mother's", written on: دينمك، كسمك
 )
 ARABIC_ARTICLES: tuple[str, ...] = ("ال", "لل", "ل")
 LATIN_PREFIXES: tuple[str, ...] = (
-    "l",
-    "el",
-    "al",
-    "w",
-    "b",
-    "f",
-    "d",
-    "ya",
-    "wl",
-    "wel",
-    "wal",
-    "bl",
-    "bel",
-    "fl",
-    "fel",
-    "dl",
-    "del",
-    "yal",
+    "l", "el", "al", "w", "b", "f", "d", "ya",
+    "wl", "wel", "wal", "bl", "bel", "fl", "fel", "dl", "del", "yal",
 )
 LATIN_ARTICLES: tuple[str, ...] = ("l", "el", "al")
 # Darija pronoun suffixes in Latin letters, stripped from the last word of a phrase only
 # ("n3al dinmok", "yl3n dinek"): alone, words ending so are too often innocent.
 LATIN_SUFFIXES: tuple[str, ...] = ("mok", "mk", "ek", "ak", "k", "ha", "hom", "kom", "i", "o", "ou")
 
-_MIN_STEM = 2  # Arabic: strip clitics only while this many letters remain
-_MIN_ARTICLE_REST = 3  # Arabic phrase words: strip an article only while this many remain
-_MIN_LATIN_REST = 3  # Latin: strip a prefix only while this many characters remain
-_MIN_LATIN_PLURAL = 4  # Latin: strip a plural "s" only while this many characters remain
+_MIN_STEM = 2            # Arabic: strip clitics only while this many letters remain
+_MIN_ARTICLE_REST = 3    # Arabic phrase words: strip an article only while this many remain
+_MIN_LATIN_REST = 3      # Latin: strip a prefix only while this many characters remain
+_MIN_LATIN_PLURAL = 4    # Latin: strip a plural "s" only while this many characters remain
 _MIN_ARABIZI_SKELETON = 3
-_MIN_JOINED_PHRASE = 4  # a phrase is also matched written as one word of this many letters
+_MIN_JOINED_PHRASE = 4   # a phrase is also matched written as one word of this many letters
 
 _ARABIC = (  # the letters a normalized Arabic-script token is made of (not tatweel, marks, digits)
     "\u0621-\u063a"  # ARABIC LETTER HAMZA .. ARABIC LETTER GHAIN
     "\u0641-\u064a"  # ARABIC LETTER FEH .. ARABIC LETTER YEH
     "\u066e-\u06d3"  # ARABIC LETTER DOTLESS BEH .. ARABIC LETTER YEH BARREE WITH HAMZA ABOVE
-    "\u06d5"  # ARABIC LETTER AE
-    "\u06ee\u06ef"  # ARABIC LETTER DAL WITH INVERTED V, ARABIC LETTER REH WITH INVERTED V
+    "\u06d5"          # ARABIC LETTER AE
+    "\u06ee\u06ef"    # ARABIC LETTER DAL WITH INVERTED V, ARABIC LETTER REH WITH INVERTED V
     "\u06fa-\u06fc"  # ARABIC LETTER SHEEN WITH DOT BELOW .. ARABIC LETTER GHAIN WITH DOT BELOW
-    "\u06ff"  # ARABIC LETTER HEH WITH INVERTED V
+    "\u06ff"          # ARABIC LETTER HEH WITH INVERTED V
     "\u0750-\u077f"  # Arabic Supplement letters
     "\u08a0-\u08c9"  # Arabic Extended-A letters
 )
@@ -166,7 +118,6 @@ _NOTE_LANGUAGE_RE = re.compile(r"^\s*([a-z]+)")
 
 
 # --- Entries and matches -------------------------------------------------------------------------
-
 
 @dataclass(frozen=True, slots=True)
 class KeywordEntry:
@@ -190,13 +141,8 @@ class Match:
 
     def to_dict(self) -> dict:
         """Return the match as JSON-ready data."""
-        return {
-            "rule": self.rule,
-            "level": self.level,
-            "term": self.term,
-            "start": self.start,
-            "end": self.end,
-        }
+        return {"rule": self.rule, "level": self.level, "term": self.term,
+                "start": self.start, "end": self.end}
 
 
 class KeywordListError(ValueError):
@@ -204,7 +150,6 @@ class KeywordListError(ValueError):
 
 
 # --- Tokens and their keys -----------------------------------------------------------------------
-
 
 class _Token(NamedTuple):
     text: str
@@ -222,9 +167,8 @@ def tokenize(normalized: str) -> list[str]:
 
 def _strip_prefixes(token: str, prefixes: Iterable[str], min_rest: int) -> list[str]:
     """Return the token and every form of it with one listed prefix removed."""
-    return [token] + [
-        token[len(p) :] for p in prefixes if token.startswith(p) and len(token) - len(p) >= min_rest
-    ]
+    return [token] + [token[len(p):] for p in prefixes
+                      if token.startswith(p) and len(token) - len(p) >= min_rest]
 
 
 def _strip_arabic_suffixes(stem: str) -> list[str]:
@@ -240,11 +184,8 @@ def _strip_arabic_suffixes(stem: str) -> list[str]:
 
 
 def _strip_latin_suffixes(word: str) -> list[str]:
-    return [word] + [
-        word[: -len(s)]
-        for s in LATIN_SUFFIXES
-        if word.endswith(s) and len(word) - len(s) >= _MIN_STEM
-    ]
+    return [word] + [word[: -len(s)] for s in LATIN_SUFFIXES
+                     if word.endswith(s) and len(word) - len(s) >= _MIN_STEM]
 
 
 def _arabic_key(word: str) -> str:
@@ -293,11 +234,9 @@ def _single_keys(token: _Token) -> set[str]:
     """Keys of a token matched alone: prefixes and suffixes may be attached."""
     if not token.arabic:
         return _head_keys(token)
-    return {
-        _arabic_key(stem)
-        for form in _strip_prefixes(token.text, ARABIC_PREFIXES, _MIN_STEM)
-        for stem in _strip_arabic_suffixes(form)
-    }
+    return {_arabic_key(stem)
+            for form in _strip_prefixes(token.text, ARABIC_PREFIXES, _MIN_STEM)
+            for stem in _strip_arabic_suffixes(form)}
 
 
 def _is_allowed(token: _Token, allow: frozenset[str]) -> bool:
@@ -310,7 +249,6 @@ def _is_allowed(token: _Token, allow: frozenset[str]) -> bool:
 
 
 # --- Terms ---------------------------------------------------------------------------------------
-
 
 def _is_leet_only(entry: KeywordEntry) -> bool:
     language = _NOTE_LANGUAGE_RE.match(entry.note.lower())
@@ -327,25 +265,19 @@ def _strip_term_article(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) >= 5 else word
 
 
-_ARABIZI_DIGIT_RE = re.compile("[235679]")
-
-
-def _term_word_keys(
-    token: _Token, arabizi: bool, single: bool = False, inner: bool = False
-) -> set[str]:
+def _term_word_keys(token: _Token, arabizi: bool, single: bool = False,
+                    inner: bool = False) -> set[str]:
     """Keys a term's word is indexed under (``inner``: a phrase word after the first one)."""
     if token.arabic and inner:
-        return {
-            _arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_ARTICLES, _MIN_ARTICLE_REST)
-        }
+        return {_arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_ARTICLES,
+                                                        _MIN_ARTICLE_REST)}
     if token.arabic:
         return {_arabic_key(_strip_term_article(token.text))}
     forms = _strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST) if inner else [token.text]
     # An Arabizi digit in a term is a letter (7 is ح), not a leet disguise: read as leet, "t7wa"
     # would fold to "twa" and meet "7wa" (Eve, in "adam w 7wa").
-    keys = {
-        "l:" + fold_leet(form) for form in forms if not (arabizi and _ARABIZI_DIGIT_RE.search(form))
-    }
+    keys = {"l:" + fold_leet(form) for form in forms
+            if not (arabizi and any(c in ARABIZI_DIGITS for c in form))}
     for form in forms if arabizi else ():
         skeleton = fold_arabizi(form)
         if not single or len(skeleton) >= _MIN_ARABIZI_SKELETON:
@@ -404,7 +336,6 @@ def _phrase_end(phrase: _Phrase, infos: list[_TokenInfo], first: int) -> int | N
 
 
 # --- The matcher ---------------------------------------------------------------------------------
-
 
 class KeywordMatcher:
     """Finds listed terms in comments; built once from entries, then read-only (but for a cache)."""
@@ -465,12 +396,8 @@ class KeywordMatcher:
         for phrase in (p for k in _head_keys(token) for p in self._heads.get(k, ())):
             for key in phrase.rest[0]:
                 heads.setdefault(key, {})[id(phrase)] = phrase
-        return _TokenInfo(
-            tuple(singles.values()),
-            {k: tuple(p.values()) for k, p in heads.items()},
-            frozenset(_inner_keys(token)),
-            frozenset(_tail_keys(token)),
-        )
+        return _TokenInfo(tuple(singles.values()), {k: tuple(p.values()) for k, p in heads.items()},
+                          frozenset(_inner_keys(token)), frozenset(_tail_keys(token)))
 
     def _phrases_at(self, infos: list[_TokenInfo], first: int) -> list[_Hit]:
         """Return (first, last, entry) for each phrase matching from token ``first``."""
@@ -514,7 +441,8 @@ def _word_spans(normalized: str, words: list[str], last: int) -> list[tuple[int,
     return spans
 
 
-def _explain(found: list[_Hit], spans: list[tuple[int, int]], mapped: MappedText) -> list[Match]:
+def _explain(found: list[_Hit], spans: list[tuple[int, int]],
+             mapped: MappedText) -> list[Match]:
     """Turn token-level hits into matches over the original text: best level per span, no match
     inside a longer one of the same rule at the same or a higher level."""
     best: dict[tuple[str, int, int], KeywordEntry] = {}
@@ -537,12 +465,8 @@ def _preference(entry: KeywordEntry) -> tuple[int, int]:
 def _is_covered(match: Match, before: list[Match]) -> bool:
     """Return whether a longer match of the same rule, at the same or a higher level, contains
     ``match`` (``before``: the matches sorted ahead of it, by start then longest first)."""
-    return any(
-        other.rule == match.rule
-        and other.end >= match.end
-        and _LEVEL_RANK[other.level] >= _LEVEL_RANK[match.level]
-        for other in before
-    )
+    return any(other.rule == match.rule and other.end >= match.end
+               and _LEVEL_RANK[other.level] >= _LEVEL_RANK[match.level] for other in before)
 
 
 def _allow_keys(words: Iterable[str]) -> Iterable[str]:
@@ -556,7 +480,6 @@ def _allow_keys(words: Iterable[str]) -> Iterable[str]:
 
 
 # --- Loading the files ---------------------------------------------------------------------------
-
 
 def _data_lines(path: Path) -> Iterable[tuple[int, str]]:
     """Yield (line number, line) for each line that is not blank or a # comment."""
@@ -581,10 +504,8 @@ def load_allow_terms(path: Path) -> list[str]:
 def _parse_entry(rule: str, path: Path, number: int, line: str) -> KeywordEntry:
     fields = line.rstrip("\r\n").split("\t")
     if len(fields) not in (2, 3):
-        raise KeywordListError(
-            f"{path}:{number}: expected 'level<TAB>term[<TAB>note]', "
-            f"got {len(fields)} tab-separated field(s): {line!r}"
-        )
+        raise KeywordListError(f"{path}:{number}: expected 'level<TAB>term[<TAB>note]', "
+                               f"got {len(fields)} tab-separated field(s): {line!r}")
     level, term = fields[0].strip(), fields[1].strip()
     entry = KeywordEntry(rule, level, term, fields[2].strip() if len(fields) == 3 else "")
     problem = entry_problem(entry)
@@ -602,16 +523,12 @@ def load_rule_entries(rule: str, path: Path, allow: Iterable[str] = ()) -> list[
         entry = _parse_entry(rule, path, number, line)
         key = term_key(entry.term)
         if key in seen:
-            raise KeywordListError(
-                f"{path}:{number}: term {entry.term!r} duplicates line "
-                f"{seen[key]} (both normalize to {key!r})"
-            )
+            raise KeywordListError(f"{path}:{number}: term {entry.term!r} duplicates line "
+                                   f"{seen[key]} (both normalize to {key!r})")
         tokens = _term_tokens(entry.term)
         if len(tokens) == 1 and _is_allowed(tokens[0], allowed):
-            raise KeywordListError(
-                f"{path}:{number}: term {entry.term!r} is on the allow list, "
-                "so it could never match"
-            )
+            raise KeywordListError(f"{path}:{number}: term {entry.term!r} is on the allow list, "
+                                   "so it could never match")
         seen[key] = number
         entries.append(entry)
     return entries
@@ -622,10 +539,8 @@ def load_keyword_entries(directory: Path | str) -> tuple[list[KeywordEntry], lis
     directory = Path(directory)
     unknown = sorted(p.name for p in directory.glob("*.tsv") if p.stem not in RULES)
     if unknown:
-        raise KeywordListError(
-            f"{directory / unknown[0]}: no rule named {Path(unknown[0]).stem!r} "
-            f"(expected one of {', '.join(RULES)})"
-        )
+        raise KeywordListError(f"{directory / unknown[0]}: no rule named {Path(unknown[0]).stem!r} "
+                               f"(expected one of {', '.join(RULES)})")
     allow_path = directory / ALLOW_FILE
     allow = load_allow_terms(allow_path) if allow_path.exists() else []
     entries: list[KeywordEntry] = []

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.keywords import KeywordMatcher, Match
+from service.keywords import KeywordMatcher, Match, tokenize
 from service.model import ModelBundle
 from service.rules import RULES
-from service.text.arabic import normalize_for_model
+from service.text.arabic import normalize_for_matching
 
 APPROVE, REVIEW, REJECT = "approve", "review", "reject"
 _SEVERITY = {APPROVE: 0, REVIEW: 1, REJECT: 2}
@@ -133,7 +133,6 @@ def model_reasons(scores: Mapping[str, float], policy: Policy) -> list[Reason]:
 
 _OPENING_QUOTES = frozenset("\"'«“‘„‹`")
 _CLOSING_QUOTES = frozenset("\"'»”’“‛›`")
-_PUNCTUATION = "\"'«»“”‘’„‹›`.,;:!?()[]،؛؟…-"
 
 
 def is_quoted(text: str, start: int, end: int) -> bool:
@@ -150,7 +149,7 @@ def is_quoted(text: str, start: int, end: int) -> bool:
 
 # Nouns that name a word. A block term right after one ("كلمة عزي فيها احتقار", "the word X",
 # "الكلمة ديال X") or right before one ("X kalma 3onsoriya") is talked about, not thrown at anyone.
-# Written as normalize_for_model leaves them (taa marbuta reads ه).
+# Written as the keyword matcher's tokens read them (taa marbuta as ه, lower case).
 _WORD_NOUNS = frozenset(
     {
         "كلمه", "الكلمه", "بكلمه", "كلمات", "الكلمات", "لفظ", "اللفظ", "لفظه", "اللفظه",
@@ -159,20 +158,21 @@ _WORD_NOUNS = frozenset(
         "mot", "mots", "terme", "termes",
     }
 )  # fmt: skip
-_POSSESSIVES = frozenset({"ديال", "dyal", "diyal", "de", "d'"})
+_POSSESSIVES = frozenset({"ديال", "dyal", "diyal", "de", "d"})
 
 
 def is_named_as_word(text: str, start: int, end: int) -> bool:
     """Return whether ``text[start:end]`` is named as a word ("the word X"), a mention."""
-    before, after = _bare_words(text[:start]), _bare_words(text[end:])
+    # Only the words next to the term count: read three before and two after, not the comment.
+    before = _words(" ".join(text[:start].rsplit(maxsplit=3)[-3:]))
+    after = _words(" ".join(text[end:].split(maxsplit=2)[:2]))
     if before and before[-1] in _POSSESSIVES:  # "الكلمة ديال X", "le mot de X"
         before = before[:-1]
     return bool(before and before[-1] in _WORD_NOUNS) or bool(after and after[0] in _WORD_NOUNS)
 
 
-def _bare_words(text: str) -> list[str]:
-    words = (word.strip(_PUNCTUATION) for word in normalize_for_model(text).lower().split())
-    return [word for word in words if word]
+def _words(text: str) -> list[str]:
+    return tokenize(normalize_for_matching(text))
 
 
 def is_mention(text: str, start: int, end: int) -> bool:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import random
 import re
 
+from service.text.arabic import ARABIZI_DIGITS
+
 HARAKAT = (
     "\u064E",  # ARABIC FATHA
     "\u0651",  # ARABIC SHADDA
@@ -183,14 +185,13 @@ def upper_case(text: str, rng: random.Random | None = None) -> str:
 
 # Arabizi already writes letters with 3, 5 and 7 (ع خ ح): in an Arabizi word, e/s/t written as
 # those digits would be other letters, so a disguise there uses the other leet digits only.
-ARABIZI_LETTER_DIGITS = set("235679")
 
 
 def leetify(text: str, rng: random.Random | None = None) -> str:
     """Write Latin letters as leetspeak digits (a -> 4, e -> 3, i -> 1, o -> 0, s -> 5, t -> 7);
     in Arabizi (a word with 2 3 5 7 9 as letters), a -> 4, i -> 1 and o -> 0 only."""
-    arabizi = any(c in ARABIZI_LETTER_DIGITS for c in text)
-    leet = {c: d for c, d in LEET.items() if not (arabizi and d in ARABIZI_LETTER_DIGITS)}
+    arabizi = any(c in ARABIZI_DIGITS for c in text)
+    leet = {c: d for c, d in LEET.items() if not (arabizi and d in ARABIZI_DIGITS)}
     places = _pick(rng, [i for i, c in enumerate(text) if c in leet])
     return "".join(leet[c] if i in places else c for i, c in enumerate(text))
 

@@ -157,6 +157,14 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def evaluation_examples(data: list[Path], corpus: bool) -> list[Example]:
+    """Rows of the ``data`` paths, and with ``corpus`` the corpus's held-out split."""
+    examples, _ = read_paths(data)
+    if corpus:
+        examples += [e for e in read_corpus()[0] if e.split == "test"]
+    return examples
+
+
 def main(argv: list[str] | None = None) -> int:
     """Evaluate each --model on each --data path (and the corpus hold-out with --corpus)."""
     parser = argparse.ArgumentParser(
@@ -179,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
     parser.add_argument("--report", type=Path, default=Path("reports/evaluation.json"))
     args = parser.parse_args(argv)
-    examples, _ = read_paths(args.data)
-    if args.corpus:
-        examples += [e for e in read_corpus()[0] if e.split == "test"]
+    examples = evaluation_examples(args.data, args.corpus)
     if not examples:
         parser.error("nothing to evaluate: give --data PATH or --corpus")
     models = [Evaluated(path, args.keywords) for path in args.model]

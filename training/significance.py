@@ -20,8 +20,8 @@ import numpy as np
 
 from service.keywords import DEFAULT_KEYWORD_DIR
 from service.rules import RULES
-from training.data import Example, read_corpus, read_paths
-from training.evaluate import Evaluated, group_examples
+from training.data import Example
+from training.evaluate import Evaluated, evaluation_examples, group_examples
 
 
 def macro_f1_counts(weights: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
@@ -121,9 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.resamples < 100:
         parser.error("--resamples must be at least 100")
-    examples, _ = read_paths(args.data)
-    if args.corpus:
-        examples += [e for e in read_corpus()[0] if e.split == "test"]
+    examples = evaluation_examples(args.data, args.corpus)
     if not examples:
         parser.error("nothing to compare on: give --data PATH or --corpus")
     model = Evaluated(args.model, DEFAULT_KEYWORD_DIR)

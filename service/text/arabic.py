@@ -655,6 +655,8 @@ _ARABIZI_SPELLINGS = {
     "3": "3",                        # ain ع keeps its digit: it is a consonant ("3azzi")
     "2": "",                         # hamza ء: written or not, the same word
 }
+# Digits that Arabizi writes letters with (ع ح ق خ ط ء): never a leetspeak disguise there.
+ARABIZI_DIGITS = frozenset(k for k in _ARABIZI_SPELLINGS if k.isdigit())
 _ARABIZI_SPELLING_RE = re.compile(
     "|".join(re.escape(k) for k in sorted(_ARABIZI_SPELLINGS, key=len, reverse=True)))
 _LEADING_VOWELS_RE = re.compile(r"^[ae]+")
@@ -704,7 +706,7 @@ _LEET = str.maketrans({
 
 
 # Leet characters that are never Arabizi letters: "947ba" is 9a7ba disguised.
-_LEET_ONLY = str.maketrans({k: v for k, v in _LEET.items() if chr(k) not in "2356789"})
+_LEET_ONLY = str.maketrans({k: v for k, v in _LEET.items() if chr(k) not in ARABIZI_DIGITS})
 
 
 @lru_cache(maxsize=65_536)
