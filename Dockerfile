@@ -10,18 +10,22 @@ COPY pyproject.toml README.md ./
 RUN mkdir -p service training \
     && touch service/__init__.py training/__init__.py \
     && pip install '.[train,postgres]' \
-    && pip uninstall -y arabic-comment-moderation
+    && pip uninstall -y arabic-comment-moderation \
+    && rm -rf build *.egg-info
+
+RUN useradd --uid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin moderation \
+    && mkdir -p /app/instance /app/models && chown moderation /app/instance /app/models
 
 COPY service ./service
 COPY training ./training
 COPY gunicorn.conf.py ./
 # The source runs from /app (not installed), so models/ and instance/ sit beside it.
 ENV PYTHONPATH=/app
-RUN python -m training.train --out /app/models --no-progress
-
-RUN useradd --system --uid 10001 --home /app moderation \
-    && mkdir -p /app/instance && chown -R moderation /app/instance /app/models
+# /app, the user's home, is read-only to it: matplotlib (training report) caches elsewhere.
+ENV MPLCONFIGDIR=/tmp/matplotlib
+# Trained as the user that serves it: the model is its own, with no chown layer copying it.
 USER moderation
+RUN python -m training.train --out /app/models --no-progress
 
 ENV MODERATION_MODEL_DIR=/app/models
 EXPOSE 8000

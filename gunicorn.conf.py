@@ -31,3 +31,8 @@ max_requests_jitter = 2_000
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# gunicorn 27 opens a control socket for `gunicornc` under $HOME/.gunicorn by default. Nothing
+# here uses it; in the container $HOME (/app) is not writable, so every start logged an error,
+# and two servers run by one user (tests, a second port) would share one socket path.
+control_socket_disable = True
