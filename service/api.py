@@ -1,10 +1,12 @@
 """The JSON scoring API for the site's backend."""
 
+from pathlib import PurePath
+
 from flask import Blueprint, current_app, jsonify, request
 
 from service.errors import APIError
 from service.moderation import get_moderator
-from service.validation import parse_moderate, parse_moderate_batch
+from service.validation import lone_surrogate_at, parse_moderate, parse_moderate_batch
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -13,9 +15,16 @@ def json_body():
     """Return the request's parsed JSON body, or raise 415/400 with a clear message."""
     if not request.is_json:
         raise APIError(415, "send the body as JSON with 'Content-Type: application/json'")
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        raise APIError(400, "the body nests arrays or objects too deeply") from None
     if payload is None and request.get_data(cache=True).strip() != b"null":
         raise APIError(400, "the body is not valid JSON (UTF-8)")
+    where = lone_surrogate_at(payload)
+    if where is not None:
+        # JSON lets "\ud800" through, but it is half a character: no database can store it.
+        raise APIError(400, f"the body is not valid Unicode: a lone surrogate escape in {where}")
     return payload
 
 
@@ -34,6 +43,12 @@ def moderate_batch():
     return jsonify({"results": [d.to_dict() for d in get_moderator().score_batch(texts)]})
 
 
+def public_source(source: dict) -> dict:
+    """Describe a training source by file name, hash and rows; its path on the server is private."""
+    return {"name": PurePath(source.get("path", "")).name, "sha256": source.get("sha256"),
+            "rows": source.get("rows")}
+
+
 @bp.get("/model")
 def model_info():
     """Describe the model in service: version, metrics, thresholds in force."""
@@ -43,7 +58,7 @@ def model_info():
         "model_version": metadata["model_version"],
         "created_at": metadata["created_at"],
         "sklearn_version": metadata["sklearn_version"],
-        "data_sources": metadata.get("data_sources", []),
+        "data_sources": [public_source(source) for source in metadata.get("data_sources", [])],
         "metrics": metadata.get("metrics", {}),
         "thresholds": moderator.policy.to_dict(),
         "stored_thresholds": metadata["thresholds"],

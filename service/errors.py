@@ -9,10 +9,15 @@ from werkzeug.http import HTTP_STATUS_CODES
 class APIError(Exception):
     """A domain error that becomes a JSON error response."""
 
-    def __init__(self, code: int, description: str, errors: list | None = None):
+    def __init__(
+        self, code: int, description: str, errors: list | None = None, field: str | None = None
+    ):
         super().__init__(description)
         self.code = code
         self.description = description
+        # A problem with one field is listed like the many-field ones, so clients read one shape.
+        if errors is None and field is not None:
+            errors = [{"field": field, "message": description}]
         self.errors = errors
 
 

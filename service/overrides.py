@@ -72,18 +72,18 @@ def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, 
     entry is stored under rule "*" whatever rule was sent.
     """
     if level not in LEVELS:
-        raise APIError(422, f"'level' must be one of {', '.join(LEVELS)}")
+        raise APIError(422, f"'level' must be one of {', '.join(LEVELS)}", field="level")
     if level == "allow":
         rule = ALL_RULES
     elif rule not in RULES:
-        raise APIError(422, f"'rule' must be one of {', '.join(RULES)}")
+        raise APIError(422, f"'rule' must be one of {', '.join(RULES)}", field="rule")
     if action not in ACTIONS:
-        raise APIError(422, "'action' must be \"add\" or \"remove\"")
+        raise APIError(422, "'action' must be \"add\" or \"remove\"", field="action")
     if not isinstance(term, str) or not term.strip():
-        raise APIError(422, "'term' must be a non-empty string")
+        raise APIError(422, "'term' must be a non-empty string", field="term")
     term = " ".join(term.split())
     if len(term) > MAX_TERM_CHARS:
-        raise APIError(422, f"'term' is longer than {MAX_TERM_CHARS} characters")
+        raise APIError(422, f"'term' is longer than {MAX_TERM_CHARS} characters", field="term")
     if action == "add":
         try:  # the matcher's own checks: letters left once normalized, one word to allow
             if level == "allow":
@@ -91,7 +91,7 @@ def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, 
             else:
                 KeywordMatcher([KeywordEntry(rule, level, term)])
         except ValueError as error:
-            raise APIError(422, f"'term' cannot be used: {error}") from None
+            raise APIError(422, f"'term' cannot be used: {error}", field="term") from None
     return rule, term
 
 
@@ -103,7 +103,7 @@ def add_override(connection: Connection, actor: Actor, *, rule: str, level: str,
     """
     rule, term = check_override(rule, level, term, action)
     if note is not None and (not isinstance(note, str) or len(note) > 500):
-        raise APIError(422, "'note' must be a string of at most 500 characters")
+        raise APIError(422, "'note' must be a string of at most 500 characters", field="note")
     now = utcnow()
     try:
         with connection.begin_nested():
@@ -192,16 +192,18 @@ def parse_thresholds(payload: Any) -> dict[str, dict[str, float]]:
     cleaned: dict[str, dict[str, float]] = {}
     for rule, levels in payload.items():
         if rule not in RULES:
-            raise APIError(422, f"unknown rule {rule!r}; the rules are {', '.join(RULES)}")
+            raise APIError(422, f"unknown rule {rule!r}; the rules are {', '.join(RULES)}",
+                           field=str(rule))
         if not isinstance(levels, dict) or not levels:
             raise APIError(422, f"'{rule}' must be an object with some of "
-                                f"{', '.join(THRESHOLD_LEVELS)}")
+                                f"{', '.join(THRESHOLD_LEVELS)}", field=rule)
         for level, value in levels.items():
             if level not in THRESHOLD_LEVELS:
                 raise APIError(422, f"unknown level {level!r} for {rule}: use "
-                                    f"{', '.join(THRESHOLD_LEVELS)}")
+                                    f"{', '.join(THRESHOLD_LEVELS)}", field=f"{rule}.{level}")
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise APIError(422, f"{rule}.{level} must be a number between 0 and 1")
+                raise APIError(422, f"{rule}.{level} must be a number between 0 and 1",
+                               field=f"{rule}.{level}")
             cleaned.setdefault(rule, {})[level] = float(value)
     return cleaned
 

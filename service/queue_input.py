@@ -88,6 +88,9 @@ class FieldErrors:
     def add(self, field: str, message: str) -> None:
         self.items.append({"field": field, "message": message})
 
+    def extend(self, error: APIError) -> None:
+        self.items.extend(error.errors or [{"field": "", "message": error.description}])
+
     def raise_if_any(self, what: str) -> None:
         if self.items:
             summary = "; ".join(e["message"] for e in self.items)
@@ -138,14 +141,20 @@ def parse_datetime(value: Any, field: str) -> dt.datetime:
     """Return an aware UTC datetime from an ISO 8601 string (a zone-less one is taken as UTC)."""
     if not isinstance(value, str):
         raise APIError(422, f"'{field}' must be an ISO 8601 date-time string, "
-                            f"not {_json_type(value)}")
+                            f"not {_json_type(value)}", field=field)
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise APIError(422, f"'{field}' is not an ISO 8601 date-time: {value[:40]!r}") from None
+        raise APIError(422, f"'{field}' is not an ISO 8601 date-time: {value[:40]!r}",
+                       field=field) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        # 9999-12-31T23:59-05:00 is a valid ISO string whose UTC time is past year 9999.
+        raise APIError(422, f"'{field}' is outside the years 1-9999 in UTC: {value[:40]!r}",
+                       field=field) from None
 
 
 def parse_comment(payload: Any, max_chars: int) -> Submission:
@@ -223,11 +232,22 @@ def parse_bulk_decision(payload: Any, max_bulk: int) -> tuple[list[str], Decisio
         errors.add("ids", "'ids' must be a non-empty array of comment ids")
         ids = []
     elif len(ids) > max_bulk:
-        raise APIError(413, f"'ids' has {len(ids)} items; the limit is {max_bulk}")
+        raise APIError(413, f"'ids' has {len(ids)} items; the limit is {max_bulk}", field="ids")
     checked = [_identifier(value, f"ids[{i}]", errors) for i, value in enumerate(ids)]
     request = _decision_fields(body, errors)
     errors.raise_if_any("the bulk decision is invalid")
     return list(dict.fromkeys(checked)), request
+
+
+def _collect(errors: FieldErrors, parse, value: str | None, *more):
+    """Return ``parse(value, *more)``, or None if ``value`` is empty or its problem is noted."""
+    if not value:
+        return None
+    try:
+        return parse(value, *more)
+    except APIError as error:
+        errors.extend(error)
+        return None
 
 
 def parse_cursor(value: str, sort: str) -> Cursor:
@@ -240,39 +260,42 @@ def parse_cursor(value: str, sort: str) -> Cursor:
     except (ValueError, TypeError):
         valid = False
     if not valid:
-        raise APIError(422, "'cursor' is not a cursor this service gave out")
+        raise APIError(422, "'cursor' is not a cursor this service gave out", field="cursor")
     if cursor_sort != sort:
-        raise APIError(422, f"'cursor' belongs to sort={cursor_sort}, not sort={sort}")
+        raise APIError(422, f"'cursor' belongs to sort={cursor_sort}, not sort={sort}",
+                       field="cursor")
     return Cursor(cursor_sort, None if score is None else float(score), pk)
 
 
 def parse_queue_query(args: dict[str, str], default_limit: int) -> QueueQuery:
-    """Return the QueueQuery in GET /v1/queue's query string."""
+    """Return the QueueQuery in GET /v1/queue's query string; one 422 names every bad parameter."""
+    errors = FieldErrors()
     status = args.get("status", "pending")
     status = STATUS_ALIASES.get(status, status)
     if status not in (*STATUSES, "all"):
-        raise APIError(422, f"'status' must be one of {', '.join(STATUSES)}, approved or all")
+        errors.add("status", f"'status' must be one of {', '.join(STATUSES)}, approved or all")
     rule = args.get("rule") or None
     if rule is not None and rule not in RULES:
-        raise APIError(422, f"'rule' must be one of {', '.join(RULES)}")
+        errors.add("rule", f"'rule' must be one of {', '.join(RULES)}")
     sort = args.get("sort", "oldest")
     if sort not in SORTS:
-        raise APIError(422, f"'sort' must be one of {', '.join(SORTS)}")
+        errors.add("sort", f"'sort' must be one of {', '.join(SORTS)}")
+    limit = default_limit
     try:
         limit = int(args.get("limit", default_limit))
     except ValueError:
-        raise APIError(422, "'limit' must be an integer") from None
-    if not 1 <= limit <= 200:
-        raise APIError(422, "'limit' must be between 1 and 200")
+        errors.add("limit", "'limit' must be an integer")
+    else:
+        if not 1 <= limit <= 200:
+            errors.add("limit", "'limit' must be between 1 and 200")
     search = (args.get("q") or "").strip() or None
     if search is not None and len(search) > MAX_SEARCH_CHARS:
-        raise APIError(422, f"'q' is longer than {MAX_SEARCH_CHARS} characters")
-    errors = FieldErrors()
+        errors.add("q", f"'q' is longer than {MAX_SEARCH_CHARS} characters")
     article = _identifier(args.get("article") or None, "article", errors, required=False)
     author = _identifier(args.get("author") or None, "author", errors, required=False)
+    since = _collect(errors, parse_datetime, args.get("since"), "since")
+    until = _collect(errors, parse_datetime, args.get("until"), "until")
+    cursor = _collect(errors, parse_cursor, args.get("cursor"), sort) if sort in SORTS else None
     errors.raise_if_any("the query is invalid")
-    since = parse_datetime(args["since"], "since") if args.get("since") else None
-    until = parse_datetime(args["until"], "until") if args.get("until") else None
-    cursor = parse_cursor(args["cursor"], sort) if args.get("cursor") else None
     return QueueQuery(None if status == "all" else status, rule, article, author, search, since,
                       until, sort, limit, cursor)

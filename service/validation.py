@@ -1,9 +1,33 @@
 """Checks on request payloads. Plain functions: they raise APIError with the status and a message
 a site developer can act on."""
 
+import re
 from typing import Any
 
 from service.errors import APIError
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_at(payload: Any) -> str | None:
+    """Return where in a parsed JSON value a string holds a lone surrogate, or None.
+
+    Walks with a stack, not recursion: the payload may nest as deep as the parser allowed.
+    """
+    stack = [("", payload)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return f"'{path}'" if path else "the body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    return f"a key of '{path}'" if path else "a key of the body"
+                stack.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
 
 
 def require_object(payload: Any) -> dict:
@@ -16,13 +40,15 @@ def require_object(payload: Any) -> dict:
 def check_text(value: Any, max_chars: int, field: str = "text") -> str:
     """Return ``value`` if it is a non-blank string of at most ``max_chars`` characters."""
     if value is None:
-        raise APIError(422, f"'{field}' is required")
+        raise APIError(422, f"'{field}' is required", field=field)
     if not isinstance(value, str):
-        raise APIError(422, f"'{field}' must be a string, not {_json_type(value)}")
+        raise APIError(422, f"'{field}' must be a string, not {_json_type(value)}", field=field)
     if not value.strip():
-        raise APIError(422, f"'{field}' is empty")
+        raise APIError(422, f"'{field}' is empty", field=field)
     if len(value) > max_chars:
-        raise APIError(413, f"'{field}' has {len(value)} characters; the limit is {max_chars}")
+        raise APIError(
+            413, f"'{field}' has {len(value)} characters; the limit is {max_chars}", field=field
+        )
     return value
 
 
@@ -35,13 +61,17 @@ def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int) -> list[s
     """Return the comment texts of a POST /v1/moderate/batch body."""
     texts = require_object(payload).get("texts")
     if texts is None:
-        raise APIError(422, "'texts' is required")
+        raise APIError(422, "'texts' is required", field="texts")
     if not isinstance(texts, list):
-        raise APIError(422, f"'texts' must be an array of strings, not {_json_type(texts)}")
+        raise APIError(
+            422, f"'texts' must be an array of strings, not {_json_type(texts)}", field="texts"
+        )
     if not texts:
-        raise APIError(422, "'texts' is empty")
+        raise APIError(422, "'texts' is empty", field="texts")
     if len(texts) > max_batch:
-        raise APIError(413, f"'texts' has {len(texts)} items; the limit is {max_batch}")
+        raise APIError(
+            413, f"'texts' has {len(texts)} items; the limit is {max_batch}", field="texts"
+        )
     errors, checked = [], []
     for index, text in enumerate(texts):
         try:

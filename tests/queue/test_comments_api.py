@@ -96,11 +96,40 @@ def test_integer_ids_are_accepted_as_strings(site):
     (comment("c1", article_url="/relative"), "article_url"),
     (comment("c1", created_at="yesterday"), "created_at"),
     (comment("c1", created_at=1700000000), "created_at"),
+    (comment("c1", created_at="9999-12-31T23:59:59-23:59"), "created_at"),
+    (comment("c1", created_at="0001-01-01T00:00:00+01:00"), "created_at"),
     (comment("c1", parent_id={"id": 1}), "parent_id"),
 ])
 def test_bad_comment_fields_are_422_naming_the_field(site, payload, field):
     body = assert_error(site.post("/v1/comments", payload), 422)
     assert field in [e["field"] for e in body["errors"]]
+
+
+def post_escaped(api, url: str, payload) -> tuple[int, dict]:
+    """POST with every non-ASCII character escaped: the only way a lone surrogate travels."""
+    response = api.client.post(url, data=json.dumps(payload), headers=api.headers,
+                               content_type="application/json")
+    return response.status_code, response.get_json()
+
+
+@pytest.mark.parametrize("payload", [
+    comment("c1", "تعليق \ud800"), comment("c1", author_name="\udfff"),
+    {**comment("c1"), "extra": ["\ud83d"]},
+])
+def test_lone_surrogates_are_400_and_nothing_is_stored(site, moderator, payload):
+    body = assert_error(post_escaped(site, "/v1/comments", payload), 400)
+    assert "surrogate" in body["description"]
+    assert_error(moderator.get("/v1/comments/c1"), 404)
+
+
+def test_lone_surrogates_in_a_note_or_a_term_are_400(site, moderator, admin):
+    site.submit("c-1", SUSPECT)
+    decision = {"decision": "approve", "note": "ok \ud800"}
+    assert_error(post_escaped(moderator, "/v1/comments/c-1/decision", decision), 400)
+    assert site.get("/v1/comments/c-1")[1]["status"] == "pending"
+    keyword = {"rule": "insult", "level": "block", "term": "\ud800x"}
+    assert_error(post_escaped(admin, "/v1/keywords", keyword), 400)
+    assert admin.get("/v1/keywords")[1]["overrides"] == []
 
 
 @pytest.mark.parametrize("raw", ["[]", '"text"', "null", "42"])
@@ -344,10 +373,18 @@ def test_cursor_pagination_visits_every_row_once(site, moderator, sort):
 @pytest.mark.parametrize("params", [
     {"status": "deleted"}, {"rule": "spam"}, {"sort": "random"}, {"limit": "0"}, {"limit": "201"},
     {"limit": "ten"}, {"cursor": "garbage"}, {"since": "last week"}, {"q": "x" * 201},
-    {"author": "bad id"},
+    {"author": "bad id"}, {"since": "9999-12-31T23:59:59-23:59"},
+    {"until": "0001-01-01T00:00:00+01:00"},
 ])
 def test_bad_queue_parameters_are_422(moderator, params):
-    assert_error(moderator.get("/v1/queue", **params), 422)
+    body = assert_error(moderator.get("/v1/queue", **params), 422)
+    assert [e["field"] for e in body["errors"]] == list(params)
+
+
+def test_every_bad_queue_parameter_is_named_at_once(moderator):
+    body = assert_error(moderator.get("/v1/queue", status="foo", limit="500", sort="x",
+                                      since="soon"), 422)
+    assert {e["field"] for e in body["errors"]} == {"status", "limit", "sort", "since"}
 
 
 def test_a_cursor_from_another_sort_is_422(site, moderator):

@@ -111,12 +111,40 @@ BAD_INPUTS = [
     ("/v1/moderate/batch", b'{"texts": []}', "application/json", 422),
     ("/v1/moderate/batch", b'{"texts": ["ok", 5]}', "application/json", 422),
     ("/v1/moderate/batch", b'{"texts": ["ok", ""]}', "application/json", 422),
+    # Parsed by Python's json, but not text: half a character, and nesting past the recursion limit.
+    ("/v1/moderate", b'{"text": "a\\ud800b"}', "application/json", 400),
+    ("/v1/moderate/batch", b'{"texts": ["ok", "\\udc00"]}', "application/json", 400),
+    ("/v1/moderate", b'{"text": "x", "meta": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+     "application/json", 400),
 ]
 
 
 @pytest.mark.parametrize(("url", "body", "content_type", "status"), BAD_INPUTS)
 def test_bad_input_gets_a_clear_error(client, url, body, content_type, status):
     assert_error(client.post(url, data=body, content_type=content_type), status)
+
+
+def test_a_lone_surrogate_is_located_in_the_message(client):
+    raw = json.dumps({"texts": ["ok", "\udc00"]})  # ASCII: the surrogate travels as an escape
+    response = client.post("/v1/moderate/batch", data=raw, content_type="application/json")
+    body = assert_error(response, 400)
+    assert "'texts[1]'" in body["description"]
+
+
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [("/v1/moderate", {"text": 42}, "text"), ("/v1/moderate", {}, "text"),
+     ("/v1/moderate/batch", {"texts": "x"}, "texts")],
+)
+def test_one_bad_field_is_named_like_many(client, url, payload, field):
+    body = assert_error(post_json(client, url, payload), 422)
+    assert body["errors"] == [{"field": field, "message": body["description"]}]
+
+
+def test_model_endpoint_names_sources_without_server_paths(client):
+    sources = client.get("/v1/model").get_json()["data_sources"]
+    assert sources and all(set(s) == {"name", "sha256", "rows"} for s in sources)
+    assert all(s["name"].endswith(".jsonl") and "/" not in s["name"] for s in sources)
 
 
 def test_batch_errors_name_each_bad_item(client):
