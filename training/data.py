@@ -65,7 +65,10 @@ def data_files(path: Path | str) -> list[Path]:
 
 def read_jsonl(path: Path) -> tuple[list[Example], DataSource]:
     """Read one unified-format file; rows with no usable text are refused with their line."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror}") from error
     examples = []
     for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
         if not line.strip():

@@ -24,6 +24,7 @@ from service.model import load_artifact
 from service.rules import RULES
 from service.scoring import APPROVE, Moderator
 from training.baseline import BASELINE_FILE
+from training.cli import reports_user_errors
 from training.data import Example, read_corpus, read_paths
 from training.thresholds import binary_metrics
 
@@ -165,6 +166,7 @@ def evaluation_examples(data: list[Path], corpus: bool) -> list[Example]:
     return examples
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     """Evaluate each --model on each --data path (and the corpus hold-out with --corpus)."""
     parser = argparse.ArgumentParser(

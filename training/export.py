@@ -30,11 +30,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from service.config import PROJECT_ROOT
 from service.rules import RULES
 from service.storage import PUBLISHED, REJECTED, comments
-from training.data import hash_split
+from training.cli import reports_user_errors
+from training.data import DataError, hash_split
 
 SOURCE = "site"
 DIALECT = "unknown (this site's comments)"
@@ -59,7 +62,11 @@ def label_row(row, unnamed_rules: int | None = None, split: str | None = None) -
 
 def export_rows(database_url: str, unnamed_rules: int | None = None,
                 split: str | None = None) -> Iterator[tuple[str, dict | None]]:
-    """Yield (kind, row) for every comment a person decided; kind says why a row is None."""
+    """Yield (kind, row) for every comment a person decided; kind says why a row is None.
+
+    :raise DataError: when the database is missing, unreachable or has no comments table.
+    """
+    check_sqlite_file(database_url)
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
@@ -71,8 +78,27 @@ def export_rows(database_url: str, unnamed_rules: int | None = None,
                 kind = ("no_rule" if labelled is None else
                         "approved" if row.status == PUBLISHED else "rejected")
                 yield kind, labelled
+    except OperationalError as error:
+        shown = make_url(database_url).render_as_string(hide_password=True)
+        raise DataError(f"cannot read the comments in {shown}: {error.orig} (is it the "
+                        "service's database, migrated with `flask --app service db upgrade`?)"
+                        ) from error
     finally:
         engine.dispose()
+
+
+def check_sqlite_file(database_url: str) -> None:
+    """Refuse a SQLite URL naming a file that does not exist.
+
+    SQLite would create an empty file there and the export would then fail on its missing table,
+    leaving the stray file behind.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.query.get("uri"):
+        return  # a server, or a SQLite URI whose options are SQLite's to interpret
+    if url.database and url.database != ":memory:" and not Path(url.database).exists():
+        raise DataError(f"no database at {url.database} (`make run` creates the service's); "
+                        "pass --database-url or MODERATION_DATABASE_URL to name another")
 
 
 def write_export(database_url: str, out: Path, unnamed_rules: int | None = None,
@@ -100,9 +126,11 @@ def default_database_url() -> str:
         f"sqlite:///{PROJECT_ROOT / 'instance' / 'moderation.db'}"
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     """Export the labels; print a summary to stderr."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.export",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
     parser.add_argument("--database-url", default=None,
                         help="default: MODERATION_DATABASE_URL, else instance/moderation.db")

@@ -47,6 +47,7 @@ from service.model import (
     read_metadata,
 )
 from service.rules import RULES
+from training.cli import USER_ERRORS, print_error
 from training.comparison import (
     DEFAULT_TOLERANCE,
     METRICS,
@@ -632,9 +633,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{entry['at']} {entry['user']:12s} {entry['action']:8s} "
                     f"{entry.get('from') or '(none)'} -> {entry['to']}{extra}"
                 )
-    except (RegistryError, ArtifactError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except (RegistryError, *USER_ERRORS) as error:
+        return print_error(error)
     return 0
 
 

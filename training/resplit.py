@@ -26,7 +26,8 @@ from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
 from service.model import ModelBundle
 from service.rules import RULES
 from service.scoring import APPROVE, Moderator
-from training.data import CORPUS_DIR, Example, hash_split, read_corpus
+from training.cli import reports_user_errors
+from training.data import CORPUS_DIR, Example, data_files, hash_split, read_corpus
 from training.train import (
     TrainingParams,
     add_param_arguments,
@@ -130,6 +131,7 @@ def format_result(result: dict) -> str:
     return "\n".join(lines)
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m training.resplit",
@@ -146,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.splits < 1 or args.jobs < 1:
         parser.error("--splits and --jobs must be at least 1")
+    data_files(args.corpus_dir)  # a wrong folder is reported before the worker processes start
     result = run(
         args.splits,
         params_from_args(args),

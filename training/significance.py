@@ -6,7 +6,7 @@ rows are resampled with replacement, the same resample for both models, many tim
 whose interval excludes 0 is marked as outside noise. The small dev/test splits of the public
 datasets (100-300 rows) move by several points from one resample to the next.
 
-    python -m training.significance --model /tmp/m --reference baselines/naive \
+    python -m training.significance --model /tmp/m --reference baselines/naive \\
         --data ../shared/data/unified [--corpus] [--resamples 1000]
 """
 
@@ -20,6 +20,7 @@ import numpy as np
 
 from service.keywords import DEFAULT_KEYWORD_DIR
 from service.rules import RULES
+from training.cli import reports_user_errors
 from training.data import Example
 from training.evaluate import Evaluated, evaluation_examples, group_examples
 
@@ -106,6 +107,7 @@ def format_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m training.significance",

@@ -50,6 +50,7 @@ from service.model import (
     sha256_of,
 )
 from service.rules import RULES
+from training.cli import reports_user_errors
 from training.data import (
     CORPUS_SOURCE,
     DataSource,
@@ -594,6 +595,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     """Train from the corpus and the given sources; print where the model went."""
     args = parse_args(argv)

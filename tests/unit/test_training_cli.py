@@ -1,0 +1,155 @@
+"""The training commands on a mistake in their input: `error: <why>` on stderr, exit status 2,
+no traceback. A bug still raises."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from service.config import PROJECT_ROOT
+from training import baseline, evaluate, export, registry, resplit, significance, train
+
+COMMANDS = ["train", "evaluate", "baseline", "export", "resplit", "significance", "registry"]
+
+
+def error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    (line,) = captured.err.splitlines()
+    assert line.startswith("error: ")
+    return line
+
+
+def test_train_with_a_missing_data_path(tmp_path, capsys):
+    missing = tmp_path / "nowhere.jsonl"
+    assert train.main(["--out", str(tmp_path / "models"), "--data", str(missing)]) == 2
+    assert error_line(capsys) == f"error: {missing} does not exist"
+    assert not (tmp_path / "models").exists()
+
+
+def test_train_with_a_missing_decisions_file(tmp_path, capsys):
+    missing = tmp_path / "labels.jsonl"
+    assert train.main(["--out", str(tmp_path / "models"), "--decisions", str(missing)]) == 2
+    assert error_line(capsys) == f"error: cannot read {missing}: No such file or directory"
+
+
+def test_train_with_a_missing_table(tmp_path, capsys):
+    missing = tmp_path / "sample.csv"
+    args = ["--out", str(tmp_path / "models"), "--table", str(missing), "--label", "insult=x"]
+    assert train.main(args) == 2
+    assert error_line(capsys).startswith(f"error: cannot read {missing}")
+
+
+def test_train_with_a_label_mapped_to_a_column_the_table_lacks(tmp_path, capsys):
+    table = tmp_path / "sample.csv"
+    table.write_text("comment,offensive\nسلام,0\n", encoding="utf-8")
+    args = ["--out", str(tmp_path / "models"), "--table", str(table), "--text-column", "comment",
+            "--label", "insult=is_offensive"]
+    assert train.main(args) == 2
+    assert "no column 'is_offensive'" in error_line(capsys)
+
+
+def test_evaluate_with_a_folder_holding_no_model(tmp_path, capsys):
+    assert evaluate.main(["--model", str(tmp_path), "--corpus"]) == 2
+    assert error_line(capsys).startswith(f"error: no model at {tmp_path}")
+
+
+def test_significance_with_a_folder_holding_no_model(tmp_path, capsys):
+    args = ["--model", str(tmp_path), "--reference", str(tmp_path), "--corpus"]
+    assert significance.main(args) == 2
+    assert error_line(capsys).startswith(f"error: no model at {tmp_path}")
+
+
+def test_evaluate_with_a_missing_data_path(tmp_path, capsys, model_dir):
+    missing = tmp_path / "unified"
+    assert evaluate.main(["--model", str(model_dir), "--data", str(missing)]) == 2
+    assert error_line(capsys) == f"error: {missing} does not exist"
+
+
+def test_baseline_with_a_missing_data_path(tmp_path, capsys):
+    missing = tmp_path / "unified"
+    assert baseline.main(["--out", str(tmp_path / "b"), "--data", str(missing)]) == 2
+    assert error_line(capsys) == f"error: {missing} does not exist"
+
+
+def test_resplit_with_a_missing_corpus(tmp_path, capsys):
+    missing = tmp_path / "corpus"
+    args = ["--corpus-dir", str(missing), "--splits", "1", "--jobs", "1", "--no-progress"]
+    assert resplit.main(args) == 2
+    assert error_line(capsys) == f"error: {missing} does not exist"
+
+
+def test_registry_report_with_a_missing_data_path(tmp_path, capsys, model_dir):
+    version = (model_dir / "current").read_text(encoding="utf-8").strip()
+    missing = tmp_path / "unified"
+    args = ["report", version, "--models", str(model_dir), "--data", str(missing),
+            "--no-progress"]
+    assert registry.main(args) == 2
+    assert error_line(capsys) == f"error: {missing} does not exist"
+
+
+def test_export_from_a_database_file_that_does_not_exist(tmp_path, capsys):
+    missing = tmp_path / "moderation.db"
+    args = ["--out", str(tmp_path / "labels.jsonl"), "--database-url", f"sqlite:///{missing}"]
+    assert export.main(args) == 2
+    assert error_line(capsys).startswith(f"error: no database at {missing}")
+    assert not missing.exists()  # SQLite would have left an empty file there
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_from_a_database_without_the_queue_tables(tmp_path, capsys):
+    empty = tmp_path / "other.db"
+    subprocess.run([sys.executable, "-c", f"import sqlite3; sqlite3.connect({str(empty)!r})"
+                    ".execute('create table t (x)')"], check=True)
+    args = ["--out", str(tmp_path / "labels.jsonl"), "--database-url", f"sqlite:///{empty}"]
+    assert export.main(args) == 2
+    assert "no such table: comments" in error_line(capsys)
+    assert not (tmp_path / "labels.jsonl").exists()
+
+
+def test_a_bug_still_raises(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("a bug, not a user error")
+
+    monkeypatch.setattr(train, "train", broken)
+    with pytest.raises(KeyError):
+        train.main(["--out", str(tmp_path)])
+
+
+def test_a_user_error_through_python_m_prints_no_traceback(tmp_path):
+    missing = tmp_path / "nowhere"
+    result = subprocess.run(
+        [sys.executable, "-m", "training.evaluate", "--model", str(missing), "--corpus"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: no model at {missing}")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_names_itself_as_it_is_run(name, capsys):
+    module = importlib.import_module(f"training.{name}")
+    with pytest.raises(SystemExit) as exited:
+        module.main(["--help"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: python -m training.{name} ")
+
+
+@pytest.mark.parametrize(
+    ("module", "example"),
+    [
+        # A "\" ending a line of a plain docstring would join the next line on, indentation and
+        # all; the help shows the continuation as written.
+        (significance, "baselines/naive \\\n        --data ../shared/data/unified [--corpus]"),
+        # Without the raw formatter argparse would flow the usage line into the prose.
+        (baseline, "\n    python -m training.baseline [--data PATH ...] --out DIR\n"),
+    ],
+)
+def test_help_shows_the_example_commands_as_written(module, example, capsys):
+    with pytest.raises(SystemExit):
+        module.main(["--help"])
+    assert example in capsys.readouterr().out

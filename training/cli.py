@@ -1,0 +1,43 @@
+"""How the training commands end on a mistake in what they were given: ``error: <why>`` on
+stderr and exit status 2, as argparse does for a bad option. A traceback is kept for bugs."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+
+from service.model import ArtifactError
+from training.data import DataError
+
+# A missing or malformed input, or a folder with no usable model: the person running the
+# command can fix it from the message alone, so a traceback would only hide the message.
+USER_ERRORS: tuple[type[Exception], ...] = (DataError, ArtifactError, FileNotFoundError)
+USAGE_STATUS = 2
+
+
+def describe(error: Exception) -> str:
+    """Return the one-line message for ``error``."""
+    if isinstance(error, OSError) and error.filename is not None:
+        # str() would lead with "[Errno 2]"; the file name is what the reader needs.
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
+
+
+def print_error(error: Exception) -> int:
+    """Print ``error: <message>`` to stderr; return the exit status for a user error."""
+    print(f"error: {describe(error)}", file=sys.stderr)
+    return USAGE_STATUS
+
+
+def reports_user_errors(main: Callable[[list[str] | None], int]) -> Callable[..., int]:
+    """Wrap a command's ``main(argv)`` so a user error prints one line and returns 2."""
+
+    @functools.wraps(main)
+    def wrapper(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv)
+        except USER_ERRORS as error:
+            return print_error(error)
+
+    return wrapper
