@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import fcntl
 import getpass
+import importlib.util
 import json
 import os
 import subprocess
@@ -66,6 +67,12 @@ LOCK_FILE = ".registry.lock"
 DEFAULT_MODELS = PROJECT_ROOT / "models"
 DEFAULT_GATE = PROJECT_ROOT / "tests" / "model"
 GATE_TIMEOUT_SECONDS = 900
+# Without pytest the gate's process dies with "No module named pytest", which its summary
+# would only render as "pytest exited 1".
+PYTEST_MISSING = (
+    f"pytest is not installed: {sys.executable} -m pip install pytest "
+    "(the train extra carries it: pip install -e '.[train]')"
+)
 
 
 class RegistryError(RuntimeError):
@@ -283,6 +290,11 @@ class GateResult:
         }
 
 
+def pytest_installed() -> bool:
+    """Whether the gate's ``python -m pytest`` can start: it runs with this interpreter."""
+    return importlib.util.find_spec("pytest") is not None
+
+
 def run_gate(
     candidate: Path,
     gate_paths: Sequence[Path] = (DEFAULT_GATE,),
@@ -303,6 +315,8 @@ def run_gate(
         # A target the shipped model is known to miss is xfail in CI; a candidate must meet it.
         "--runxfail",
     ]
+    if not pytest_installed():
+        return GateResult(False, command, None, PYTEST_MISSING)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         return GateResult(False, command, None, f"no behavioural tests at {', '.join(missing)}")
@@ -375,6 +389,9 @@ def promote(
         raise RegistryError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
     if force and not (reason and reason.strip()):
         raise RegistryError("--force needs --reason: say why the checks are overruled")
+    if not force and not pytest_installed():
+        # Said before scoring both models: without the tests that work could not count.
+        raise RegistryError(PYTEST_MISSING)
     with registry_lock(models):
         candidate_dir = version_dir(models, version)
         try:
@@ -603,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress=not args.no_progress,
             )
             print(format_promotion(promotion))
-            if not promotion.gate.passed:
+            if promotion.gate.output and not promotion.gate.passed:
                 print(promotion.gate.output[-3000:], file=sys.stderr)
             return 0 if promotion.promoted else 1
         elif args.command == "rollback":
