@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from service.errors import APIError
 from service.moderation import get_moderator
-from service.validation import lone_surrogate_at, parse_moderate, parse_moderate_batch
+from service.validation import parse_moderate, parse_moderate_batch, unstorable_character_at
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -21,10 +21,10 @@ def json_body():
         raise APIError(400, "the body nests arrays or objects too deeply") from None
     if payload is None and request.get_data(cache=True).strip() != b"null":
         raise APIError(400, "the body is not valid JSON (UTF-8)")
-    where = lone_surrogate_at(payload)
+    where = unstorable_character_at(payload)
     if where is not None:
-        # JSON lets "\ud800" through, but it is half a character: no database can store it.
-        raise APIError(400, f"the body is not valid Unicode: a lone surrogate escape in {where}")
+        raise APIError(400, f"the body is not valid text: a NUL character or a lone surrogate "
+                            f"escape in {where}")
     return payload
 
 

@@ -125,8 +125,9 @@ def delete_override(connection: Connection, actor: Actor, override_id: int) -> N
 
     :raise APIError 404: when there is no such override.
     """
-    row = connection.execute(select(keyword_overrides)
-                             .where(keyword_overrides.c.id == override_id)).first()
+    # Ids are 64-bit in every database; a larger number in the URL names no override.
+    row = None if override_id >= 2**63 else connection.execute(
+        select(keyword_overrides).where(keyword_overrides.c.id == override_id)).first()
     if row is None:
         raise APIError(404, f"no keyword override {override_id}")
     connection.execute(delete(keyword_overrides).where(keyword_overrides.c.id == override_id))

@@ -209,7 +209,8 @@ def _decision_fields(body: dict, errors: FieldErrors) -> DecisionRequest:
     note = _optional_string(body.get("note"), "note", MAX_NOTE_CHARS, errors)
     expect = body.get("expect_status")
     if expect is not None:
-        expect = STATUS_ALIASES.get(expect, expect)
+        if isinstance(expect, str):
+            expect = STATUS_ALIASES.get(expect, expect)
         if expect not in STATUSES:
             errors.add("expect_status", f"'expect_status' must be one of {', '.join(STATUSES)}")
     return DecisionRequest(decision, rules, note or None, expect)
@@ -291,6 +292,8 @@ def parse_queue_query(args: dict[str, str], default_limit: int) -> QueueQuery:
     search = (args.get("q") or "").strip() or None
     if search is not None and len(search) > MAX_SEARCH_CHARS:
         errors.add("q", f"'q' is longer than {MAX_SEARCH_CHARS} characters")
+    elif search is not None and "\x00" in search:
+        errors.add("q", "'q' contains a NUL character")
     article = _identifier(args.get("article") or None, "article", errors, required=False)
     author = _identifier(args.get("author") or None, "author", errors, required=False)
     since = _collect(errors, parse_datetime, args.get("since"), "since")

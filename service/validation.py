@@ -6,11 +6,13 @@ from typing import Any
 
 from service.errors import APIError
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# JSON lets both through as escapes ("\u0000", "\ud800"), but neither is text a database stores:
+# PostgreSQL refuses NUL, UTF-8 has no lone surrogates, and SQLite's search index stops at NUL.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def lone_surrogate_at(payload: Any) -> str | None:
-    """Return where in a parsed JSON value a string holds a lone surrogate, or None.
+def unstorable_character_at(payload: Any) -> str | None:
+    """Return where in a parsed JSON value a string holds a NUL or a lone surrogate, or None.
 
     Walks with a stack, not recursion: the payload may nest as deep as the parser allowed.
     """
@@ -18,11 +20,11 @@ def lone_surrogate_at(payload: Any) -> str | None:
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if _SURROGATE.search(value):
+            if _UNSTORABLE.search(value):
                 return f"'{path}'" if path else "the body"
         elif isinstance(value, dict):
             for key, item in value.items():
-                if _SURROGATE.search(key):
+                if _UNSTORABLE.search(key):
                     return f"a key of '{path}'" if path else "a key of the body"
                 stack.append((f"{path}.{key}" if path else key, item))
         elif isinstance(value, list):

@@ -66,6 +66,8 @@ def test_the_same_override_twice_is_409_and_unknown_delete_is_404(admin):
     assert admin.post("/v1/keywords", payload)[0] == 201
     assert admin.post("/v1/keywords", payload)[0] == 409
     assert admin.client.delete("/v1/keywords/999", headers=admin.headers).status_code == 404
+    # Past any database's 64-bit ids: still an unknown override, not an overflow.
+    assert admin.client.delete(f"/v1/keywords/{2**64}", headers=admin.headers).status_code == 404
 
 
 @both_backends

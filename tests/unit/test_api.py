@@ -113,6 +113,7 @@ BAD_INPUTS = [
     ("/v1/moderate/batch", b'{"texts": ["ok", ""]}', "application/json", 422),
     # Parsed by Python's json, but not text: half a character, and nesting past the recursion limit.
     ("/v1/moderate", b'{"text": "a\\ud800b"}', "application/json", 400),
+    ("/v1/moderate", b'{"text": "a\\u0000b"}', "application/json", 400),
     ("/v1/moderate/batch", b'{"texts": ["ok", "\\udc00"]}', "application/json", 400),
     ("/v1/moderate", b'{"text": "x", "meta": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
      "application/json", 400),
