@@ -19,7 +19,7 @@ from service import (
     reload,
     review,
 )
-from service.config import DEFAULTS
+from service.config import DEFAULTS, check_config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -43,6 +43,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("MODERATION")
     if test_config:
         app.config.update(test_config)
+    check_config(app.config)
     app.json.ensure_ascii = False  # Arabic stays readable in responses and logs.
 
 

@@ -41,3 +41,25 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SECURE": False,
     "SESSION_LIFETIME_HOURS": 12,
 }
+
+# SQLite's own names and numbers for its `synchronous` levels. SQLite reads any other word as
+# NORMAL without a word, which would quietly give up the durability FULL is chosen for.
+SQLITE_SYNCHRONOUS_LEVELS = {"OFF": "OFF", "NORMAL": "NORMAL", "FULL": "FULL", "EXTRA": "EXTRA",
+                             "0": "OFF", "1": "NORMAL", "2": "FULL", "3": "EXTRA"}
+
+
+def check_config(config: dict) -> None:
+    """Refuse, at app creation, a setting that would otherwise be misread in silence.
+
+    :raise RuntimeError: naming the MODERATION_ variable and the values it takes.
+    """
+    config["SQLITE_SYNCHRONOUS"] = sqlite_synchronous(config["SQLITE_SYNCHRONOUS"])
+
+
+def sqlite_synchronous(value: object) -> str:
+    """Return the SQLite `synchronous` level ``value`` names (any case, or 0-3)."""
+    level = SQLITE_SYNCHRONOUS_LEVELS.get(str(value).strip().upper())
+    if level is None:
+        raise RuntimeError(f"MODERATION_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA "
+                           f"(or 0-3), not {value!r}")
+    return level
