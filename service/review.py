@@ -49,6 +49,9 @@ def _before():
         session["lang"] = lang
     g.lang = session.get("lang", DEFAULT_LANGUAGE)
     if request.method == "POST":
+        # A form field with %00 decodes to NUL, which PostgreSQL refuses to store or compare.
+        if any("\x00" in value for _, values in request.form.lists() for value in values):
+            raise APIError(400, "the form contains a NUL character")
         auth.check_csrf()
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from service.highlight import highlight
-from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT
+from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, both_backends
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
 
@@ -149,6 +149,17 @@ def test_bad_form_values_are_422(site, moderator_browser):
         assert moderator_browser.post("/review/comments/c-1/decision", data).status_code == 422
     assert moderator_browser.post("/review/comments/none/decision",
                                   {"decision": "approve"}).status_code == 404
+
+
+@both_backends
+def test_a_nul_character_in_a_form_is_400_and_changes_nothing(site, moderator_browser, browser):
+    site.submit("c-1", SUSPECT)
+    response = moderator_browser.post("/review/comments/c-1/decision",
+                                      {"decision": "approve", "note": "ok\x00"})
+    assert response.status_code == 400
+    assert site.get("/v1/comments/c-1")[1]["status"] == "pending"
+    login = {"username": "mona\x00", "password": PASSWORD}
+    assert browser.post("/review/login", login).status_code == 400
 
 
 def test_bulk_select_decides_every_checked_comment(site, moderator_browser):
