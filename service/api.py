@@ -45,8 +45,8 @@ def moderate_batch():
 
 def public_source(source: dict) -> dict:
     """Describe a training source by file name, hash and rows; its path on the server is private."""
-    return {"name": PurePath(source.get("path", "")).name, "sha256": source.get("sha256"),
-            "rows": source.get("rows")}
+    return {"name": PurePath(source["path"]).name, "sha256": source["sha256"],
+            "rows": source["rows"]}
 
 
 @bp.get("/model")

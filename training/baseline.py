@@ -7,7 +7,6 @@ on exactly the rows the real model trains on.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from tqdm import tqdm
 
 from service.rules import RULES
-from training.cli import reports_user_errors
+from training.cli import command_parser, reports_user_errors
 from training.data import read_corpus, read_paths
 from training.train import SEED, Splits, TrainingParams, split_examples
 
@@ -71,11 +70,7 @@ def fit_baseline(splits: Splits, progress: bool = True) -> NaiveBaseline:
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     """Train the naive baseline on the same rows as training.train and save it to --out."""
-    parser = argparse.ArgumentParser(
-        prog="python -m training.baseline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("training.baseline", __doc__)
     parser.add_argument("--data", type=Path, action="append", default=[])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--no-progress", action="store_true")

@@ -3,6 +3,7 @@ stderr and exit status 2, as argparse does for a bad option. A traceback is kept
 
 from __future__ import annotations
 
+import argparse
 import functools
 import sys
 from collections.abc import Callable
@@ -14,6 +15,15 @@ from training.data import DataError
 # command can fix it from the message alone, so a traceback would only hide the message.
 USER_ERRORS: tuple[type[Exception], ...] = (DataError, ArtifactError, FileNotFoundError)
 USAGE_STATUS = 2
+
+
+def command_parser(module: str, doc: str | None) -> argparse.ArgumentParser:
+    """Return the parser of ``python -m <module>``, with ``doc`` shown as written: the docstrings
+    hold example commands whose line breaks matter."""
+    return argparse.ArgumentParser(
+        prog=f"python -m {module}", description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def describe(error: Exception) -> str:

@@ -9,7 +9,6 @@ prints the share of clean comments the service holds. The full figures go to a J
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -24,7 +23,7 @@ from service.model import load_artifact
 from service.rules import RULES
 from service.scoring import APPROVE, Moderator
 from training.baseline import BASELINE_FILE
-from training.cli import reports_user_errors
+from training.cli import command_parser, reports_user_errors
 from training.data import Example, read_corpus, read_paths
 from training.thresholds import binary_metrics
 
@@ -169,11 +168,7 @@ def evaluation_examples(data: list[Path], corpus: bool) -> list[Example]:
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     """Evaluate each --model on each --data path (and the corpus hold-out with --corpus)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m training.evaluate",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("training.evaluate", __doc__)
     parser.add_argument(
         "--model",
         type=Path,

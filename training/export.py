@@ -20,7 +20,6 @@ a comment stays in the same split across exports; ``--split train`` puts every r
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -36,7 +35,7 @@ from sqlalchemy.exc import OperationalError
 from service.config import PROJECT_ROOT
 from service.rules import RULES
 from service.storage import PUBLISHED, REJECTED, comments
-from training.cli import reports_user_errors
+from training.cli import command_parser, reports_user_errors
 from training.data import DataError, hash_split
 
 SOURCE = "site"
@@ -129,8 +128,7 @@ def default_database_url() -> str:
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     """Export the labels; print a summary to stderr."""
-    parser = argparse.ArgumentParser(prog="python -m training.export",
-                                     description=__doc__.split("\n\n")[0])
+    parser = command_parser("training.export", __doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
     parser.add_argument("--database-url", default=None,
                         help="default: MODERATION_DATABASE_URL, else instance/moderation.db")

@@ -48,7 +48,7 @@ from service.model import (
     read_metadata,
 )
 from service.rules import RULES
-from training.cli import USER_ERRORS, print_error
+from training.cli import USER_ERRORS, command_parser, print_error
 from training.comparison import (
     DEFAULT_TOLERANCE,
     METRICS,
@@ -533,11 +533,7 @@ def _recorded_metrics(directory: Path) -> dict | None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.registry",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("training.registry", __doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--models", type=Path, default=DEFAULT_MODELS, help="the registry folder (default: models/)"

@@ -13,7 +13,6 @@ default; docs/evaluation.md has the figures behind the current ones.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 from concurrent.futures import ProcessPoolExecutor
@@ -26,7 +25,7 @@ from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
 from service.model import ModelBundle
 from service.rules import RULES
 from service.scoring import APPROVE, Moderator
-from training.cli import reports_user_errors
+from training.cli import command_parser, reports_user_errors
 from training.data import CORPUS_DIR, Example, data_files, hash_split, read_corpus
 from training.train import (
     TrainingParams,
@@ -133,11 +132,7 @@ def format_result(result: dict) -> str:
 
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.resplit",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("training.resplit", __doc__)
     parser.add_argument("--splits", type=int, default=6, help="draws of the split (default 6)")
     parser.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
     parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)

@@ -12,7 +12,6 @@ datasets (100-300 rows) move by several points from one resample to the next.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from service.keywords import DEFAULT_KEYWORD_DIR
 from service.rules import RULES
-from training.cli import reports_user_errors
+from training.cli import command_parser, reports_user_errors
 from training.data import Example
 from training.evaluate import Evaluated, evaluation_examples, group_examples
 
@@ -109,11 +108,7 @@ def format_rows(rows: list[dict]) -> str:
 
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.significance",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("training.significance", __doc__)
     parser.add_argument("--model", type=Path, required=True, help="the model to judge")
     parser.add_argument("--reference", type=Path, required=True, help="what it is compared with")
     parser.add_argument("--data", type=Path, action="append", default=[])

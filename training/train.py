@@ -50,7 +50,7 @@ from service.model import (
     sha256_of,
 )
 from service.rules import RULES
-from training.cli import reports_user_errors
+from training.cli import command_parser, reports_user_errors
 from training.data import (
     CORPUS_SOURCE,
     DataSource,
@@ -499,11 +499,7 @@ def params_from_args(args: argparse.Namespace) -> TrainingParams:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.train",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("training.train", __doc__)
     parser.add_argument(
         "--data",
         type=Path,
