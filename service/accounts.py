@@ -6,6 +6,7 @@ a 256-bit random string, so a fast hash is enough and a lookup stays one indexed
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.storage import api_tokens, users, utcnow
+from service.storage import api_tokens, login_sessions, users, utcnow
 
 ROLES = ("moderator", "admin")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
@@ -81,10 +82,12 @@ def set_password(connection: Connection, name: str, password: str) -> None:
     """
     if len(password or "") < MIN_PASSWORD_CHARS:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-    result = connection.execute(update(users).where(users.c.name == name)
-                                .values(password_hash=generate_password_hash(password)))
-    if result.rowcount != 1:
+    user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
+    if user_id is None:
         raise AccountError(f"no user {name!r}")
+    connection.execute(update(users).where(users.c.id == user_id)
+                       .values(password_hash=generate_password_hash(password)))
+    end_sessions_of(connection, user_id)
 
 
 def find_user(connection: Connection, name: str) -> User | None:
@@ -139,6 +142,38 @@ def user_for_token(connection: Connection, token: str) -> User | None:
         select(users).join(api_tokens, api_tokens.c.user_id == users.c.id)
         .where(api_tokens.c.token_hash == hash_token(token), users.c.active)).first()
     return None if row is None else _user(row)
+
+
+def start_session(connection: Connection, user_id: int) -> str:
+    """Record a browser login for ``user_id``; return the secret its cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    connection.execute(insert(login_sessions).values(
+        user_id=user_id, token_hash=hash_token(token), created_at=utcnow()))
+    return token
+
+
+def session_user(connection: Connection, token: str, max_age: dt.timedelta) -> User | None:
+    """Return the active user of an open login session younger than ``max_age``, or None."""
+    row = connection.execute(
+        select(users).join(login_sessions, login_sessions.c.user_id == users.c.id)
+        .where(login_sessions.c.token_hash == hash_token(token),
+               login_sessions.c.ended_at.is_(None),
+               login_sessions.c.created_at > utcnow() - max_age, users.c.active)).first()
+    return None if row is None else _user(row)
+
+
+def end_session(connection: Connection, token: str) -> None:
+    """End one login session (logging out)."""
+    connection.execute(update(login_sessions).where(
+        login_sessions.c.token_hash == hash_token(token), login_sessions.c.ended_at.is_(None))
+        .values(ended_at=utcnow()))
+
+
+def end_sessions_of(connection: Connection, user_id: int) -> None:
+    """End every login session of a user: a new password logs out every browser."""
+    connection.execute(update(login_sessions).where(
+        login_sessions.c.user_id == user_id, login_sessions.c.ended_at.is_(None))
+        .values(ended_at=utcnow()))
 
 
 def parse_api_keys(value: object) -> tuple[str, ...]:

@@ -154,10 +154,11 @@ def session_principal() -> Principal | None:
     """Return the logged-in user of this browser session, or None."""
     if "principal" not in g:
         principal = None
-        user_id = session.get("uid")
-        if isinstance(user_id, int):
+        token = session.get("sid")
+        if isinstance(token, str):
             with get_db().reading() as connection:
-                user = accounts.get_user(connection, user_id)
+                user = accounts.session_user(connection, token,
+                                             current_app.permanent_session_lifetime)
             if user is not None:
                 principal = Principal(user.name, user.role, user.id)
         g.principal = principal
@@ -166,15 +167,21 @@ def session_principal() -> Principal | None:
 
 def log_in(user: accounts.User) -> None:
     """Start a fresh session for ``user`` (a new CSRF token, nothing kept from before)."""
+    with get_db().transaction() as connection:
+        token = accounts.start_session(connection, user.id)
     session.clear()
     session.permanent = True
-    session["uid"] = user.id
+    session["sid"] = token
     session["csrf"] = secrets.token_urlsafe(32)
     g.pop("principal", None)
 
 
 def log_out() -> None:
-    """End the session."""
+    """End the session, on the server too: the cookie's copies stop working."""
+    token = session.get("sid")
+    if isinstance(token, str):
+        with get_db().transaction() as connection:
+            accounts.end_session(connection, token)
     lang = session.get("lang")
     session.clear()
     if lang:

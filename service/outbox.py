@@ -80,12 +80,16 @@ def verify(secret: str, timestamp: str, signature: str, body: bytes, *,
     This is the check a receiving site makes (docs/queue.md shows it); the tolerance refuses an
     old request replayed by someone who captured it.
     """
-    try:
-        age = abs((time.time() if now is None else now) - int(timestamp))
-    except (TypeError, ValueError):
+    # Both headers are whatever anyone sent: only ASCII digits are a timestamp ("²".isdigit()
+    # is true, and int() accepts " 1", "+1" and "1_0"), and the signature is compared as bytes
+    # because compare_digest raises on a str holding anything but ASCII.
+    if not (isinstance(timestamp, str) and isinstance(signature, str)
+            and timestamp.isascii() and timestamp.isdigit()):
         return False
+    age = abs((time.time() if now is None else now) - int(timestamp))
     expected = sign(secret, timestamp, body)
-    return age <= tolerance_seconds and hmac.compare_digest(expected, signature)
+    return age <= tolerance_seconds and hmac.compare_digest(
+        expected.encode(), signature.encode("utf-8", "surrogateescape"))
 
 
 @dataclass(frozen=True)

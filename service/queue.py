@@ -7,8 +7,8 @@ transaction, so the three never disagree: either all happened or none did.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from service import outbox
 from service.db import Database
 from service.errors import APIError
-from service.queue_input import Cursor, DecisionRequest, QueueQuery, Submission
+from service.queue_input import Cursor, DecisionRequest, QueueQuery, Submission, is_identifier
 from service.rules import RULES
 from service.storage import (
     PENDING,
@@ -100,6 +100,8 @@ def history_record(row: Any) -> dict[str, Any]:
 
 def find_comment(connection: Connection, comment_id: str, *, lock: bool = False):
     """Return the stored comment row with the site's ``comment_id``, or None."""
+    if not is_identifier(comment_id):  # never stored; and PostgreSQL refuses a NUL in a query
+        return None
     query = select(comments).where(comments.c.id == comment_id)
     if lock:  # PostgreSQL: serialize decisions on one comment. SQLite's writer lock does it.
         query = query.with_for_update()
@@ -225,18 +227,25 @@ def apply_decision(connection: Connection, comment_id: str, request: DecisionReq
     :raise APIError 404: when no comment has that id.
     :raise APIError 409: when ``expect_status`` is given and the comment is in another status.
     """
-    now = now or utcnow()
     row = find_comment(connection, comment_id, lock=True)
     if row is None:
         raise APIError(404, f"no comment with id {comment_id!r}")
-    if request.expect_status and row.status != request.expect_status:
-        raise APIError(409, f"comment {comment_id!r} is {row.status} now, not "
-                            f"{request.expect_status}: {row.decided_by} decided it")
+    # The clock is read once the row is locked, so decisions on one comment are stamped in the
+    # order they are applied, and a site that keeps the latest `at` keeps the latest decision.
+    now = now or utcnow()
     status = DECISION_STATUS[request.decision]
-    rules = list(request.rules)
+    if request.rules is not None:
+        rules = list(request.rules)
+    else:
+        rules = [r for r in RULES if r in row.flags] if status == "rejected" else []
+    # A person repeating their own decision (a double click, a retried request) is not a
+    # conflict, even though the status is no longer the one they saw.
     if (row.human_decided and row.status == status and row.decided_by == actor.name
             and list(row.rules) == rules):
         return DecisionOutcome(comment_record(row), "unchanged", None)
+    if request.expect_status and row.status != request.expect_status:
+        raise APIError(409, f"comment {comment_id!r} is {row.status} now, not "
+                            f"{request.expect_status}: {row.decided_by} decided it")
     connection.execute(update(comments).where(comments.c.pk == row.pk).values(
         status=status, decided_by=actor.name, decided_at=now, rules=rules, human_decided=True))
     _file_under(connection, row.pk, sorted(set(row.flags) | set(rules), key=RULES.index), status)
@@ -262,16 +271,27 @@ def decide(db: Database, comment_id: str, request: DecisionRequest, actor: Actor
 
 
 def decide_many(db: Database, comment_ids: Sequence[str], request: DecisionRequest, actor: Actor,
-                *, notify: bool) -> list[dict[str, Any]]:
+                *, notify: bool, expect_status: Mapping[str, str] | None = None
+                ) -> list[dict[str, Any]]:
     """Apply one decision to many comments in one transaction; report each id's result.
 
-    A missing id or a status conflict is reported for that id and does not stop the others.
+    ``expect_status`` gives some ids their own expected status (the one the moderator saw), in
+    place of the request's. A missing id or a status conflict is reported for that id and does
+    not stop the others.
     """
     results = []
     with db.transaction() as connection:
+        # PostgreSQL: lock every row first, in one order, so two overlapping bulk decisions
+        # listed in different orders wait for each other instead of deadlocking.
+        connection.execute(select(comments.c.pk).where(comments.c.id.in_(
+            [i for i in comment_ids if is_identifier(i)])).order_by(comments.c.pk)
+            .with_for_update()).all()
         for comment_id in comment_ids:
+            one = request
+            if expect_status and comment_id in expect_status:
+                one = replace(request, expect_status=expect_status[comment_id])
             try:  # a 404 or 409 is raised before anything is written for that id
-                outcome = apply_decision(connection, comment_id, request, actor, notify=notify)
+                outcome = apply_decision(connection, comment_id, one, actor, notify=notify)
             except APIError as error:
                 result = {404: "not_found", 409: "conflict"}[error.code]
                 results.append({"id": comment_id, "result": result, "message": error.description})

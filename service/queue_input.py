@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from service.storage import STATUSES
 from service.validation import _json_type, check_text, require_object
 
 # Site ids go into URLs (/v1/comments/<id>) and HTML attributes, so they are kept to a safe set.
-ID_PATTERN = re.compile(r"^[A-Za-z0-9._:~-]{1,200}$")
+ID_PATTERN = re.compile(r"[A-Za-z0-9._:~-]{1,200}")
 DECISIONS = ("approve", "reject")
 SORTS = ("oldest", "newest", "score")
 STATUS_ALIASES = {"approved": "published"}
@@ -45,7 +46,7 @@ class DecisionRequest:
     """A moderator's decision on one or more comments."""
 
     decision: str
-    rules: tuple[str, ...]
+    rules: tuple[str, ...] | None  # None: the rules the service flagged (a rejection only)
     note: str | None
     expect_status: str | None = None
 
@@ -97,6 +98,12 @@ class FieldErrors:
             raise APIError(422, f"{what}: {summary}", errors=self.items)
 
 
+def is_identifier(value: str) -> bool:
+    """Whether ``value`` can be a comment, article or author id (what the site may send)."""
+    # fullmatch, not match with $: "$" also matches before a final newline.
+    return ID_PATTERN.fullmatch(value) is not None
+
+
 def _identifier(value: Any, field: str, errors: FieldErrors, required: bool = True) -> str | None:
     if value is None:
         if required:
@@ -107,7 +114,7 @@ def _identifier(value: Any, field: str, errors: FieldErrors, required: bool = Tr
     if not isinstance(value, str):
         errors.add(field, f"'{field}' must be a string or an integer, not {_json_type(value)}")
         return None
-    if not ID_PATTERN.match(value):
+    if not is_identifier(value):
         errors.add(field, f"'{field}' must be 1-200 characters of letters, digits and . _ : ~ -")
         return None
     return value
@@ -256,9 +263,11 @@ def parse_cursor(value: str, sort: str) -> Cursor:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         cursor_sort, score, pk = json.loads(raw)
-        valid = (cursor_sort in SORTS and isinstance(pk, int)
-                 and (score is None or isinstance(score, int | float)))
-    except (ValueError, TypeError):
+        # As the databases store them: a 64-bit row id, and a finite score for sort=score only.
+        valid = (cursor_sort in SORTS and isinstance(pk, int) and 0 <= pk < 2**63
+                 and (score is None if cursor_sort != "score" else
+                      isinstance(score, int | float) and math.isfinite(score)))
+    except (ValueError, TypeError, OverflowError):
         valid = False
     if not valid:
         raise APIError(422, "'cursor' is not a cursor this service gave out", field="cursor")

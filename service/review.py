@@ -6,8 +6,9 @@ service.overrides) and render a template. Every POST carries the session's CSRF 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -20,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 
 from service import auth, outbox, overrides, queue
 from service.accounts import authenticate
@@ -27,7 +29,7 @@ from service.admin import keyword_view, refresh_now, threshold_view
 from service.db import get_db
 from service.errors import APIError
 from service.highlight import highlight
-from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, translate
 from service.moderation import get_moderator
 from service.queue_input import DecisionRequest, FieldErrors, parse_queue_query, parse_rules
 from service.rules import RULES
@@ -52,7 +54,24 @@ def _before():
         # A form field with %00 decodes to NUL, which PostgreSQL refuses to store or compare.
         if any("\x00" in value for _, values in request.form.lists() for value in values):
             raise APIError(400, "the form contains a NUL character")
+        if request.endpoint != "review.login" and auth.session_principal() is None:
+            # Logged out or expired in another tab: the form can only fail, so go and log in
+            # again rather than stop at a "reload the page" error that would fail the same way.
+            flash(translate("session_ended", g.lang), "warning")
+            return redirect(url_for("review.login"))
         auth.check_csrf()
+
+
+@bp.errorhandler(APIError)
+@bp.errorhandler(HTTPException)
+def _error_page(error):
+    """An error on a page, in the moderator's language, with a link back (not a dead end)."""
+    code = error.code or 500
+    heading = f"error_{code}" if f"error_{code}" in MESSAGES else "error_title"
+    back = _local_target(request.referrer and urlsplit(request.referrer)._replace(
+        scheme="", netloc="").geturl(), url_for("review.queue_page"))
+    return render_template("review/error.html", code=code, heading=heading,
+                           description=error.description, back=back), code
 
 
 @bp.after_request
@@ -69,8 +88,15 @@ def _template_helpers():
     lang = g.get("lang", DEFAULT_LANGUAGE)
     return {"t": lambda key, **values: translate(key, lang, **values), "lang": lang,
             "direction": LANGUAGES.get(lang, "rtl"), "RULES": RULES, "STATUSES": STATUSES,
-            "user": auth.session_principal() if "uid" in session else None,
-            "highlight": highlight}
+            "user": auth.session_principal() if "sid" in session else None,
+            "highlight": highlight, "other_language_url": _other_language_url(lang)}
+
+
+def _other_language_url(lang: str) -> str:
+    """This page in the other language, keeping its filters, cursor and login target."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = ["fr" if lang == "ar" else "ar"]
+    return request.path + "?" + urlencode(args, doseq=True)
 
 
 def login_required(admin: bool = False):
@@ -180,7 +206,11 @@ def decide(comment_id: str):
     except APIError as error:
         if error.code != 409:
             raise
-        flash(translate("decision_conflict", g.lang), "warning")
+        with get_db().reading() as connection:
+            row = queue.get_comment(connection, comment_id)
+        who = translate("system", g.lang) if row.decided_by == "system" else row.decided_by
+        flash(translate("decision_conflict", g.lang, who=who,
+                        status=translate(f"status_{row.status}", g.lang)), "warning")
         return redirect(target)
     if outcome.event_id:
         outbox.notify_worker()
@@ -197,11 +227,21 @@ def decide_bulk():
     if not ids:
         flash(translate("nothing_selected", g.lang), "warning")
         return redirect(target)
-    results = queue.decide_many(get_db(), ids, _form_decision(), auth.session_principal().actor,
-                                notify=outbox.webhooks_enabled())
+    decision = _form_decision()
+    if decision.decision == "reject" and not decision.rules:
+        # The bulk form has no rule boxes: a rejection is for what the service flagged, so it
+        # still says which rule it broke and becomes a training label (training.export).
+        decision = dataclasses.replace(decision, rules=None)
+    seen = {i: request.form.get(f"seen:{i}") for i in ids}
+    results = queue.decide_many(get_db(), ids, decision, auth.session_principal().actor,
+                                notify=outbox.webhooks_enabled(),
+                                expect_status={i: s for i, s in seen.items() if s in STATUSES})
     outbox.notify_worker()
     done = sum(1 for r in results if r["result"] in ("updated", "unchanged"))
     flash(translate("bulk_done", g.lang, n=done), "success")
+    conflicts = sum(1 for r in results if r["result"] == "conflict")
+    if conflicts:
+        flash(translate("bulk_conflicts", g.lang, n=conflicts), "warning")
     return redirect(target)
 
 
@@ -255,10 +295,13 @@ def settings_thresholds():
     submitted = {}
     for rule in RULES:
         for level in overrides.THRESHOLD_LEVELS:
-            raw = request.form.get(f"{rule}.{level}", "").strip()
+            # Admins write 0,5 (French) or ٠٫٥ (Arabic) as often as 0.5; float() reads the
+            # Arabic-Indic digits itself. Adding 0.0 turns -0 into 0.
+            raw = request.form.get(f"{rule}.{level}", "").strip().replace(",", ".")
+            raw = raw.replace("\u066b", ".")  # ARABIC DECIMAL SEPARATOR
             if raw:
                 try:
-                    submitted.setdefault(rule, {})[level] = float(raw)
+                    submitted.setdefault(rule, {})[level] = float(raw) + 0.0
                 except ValueError:
                     raise APIError(422, f"{rule}.{level}: not a number") from None
     new = overrides.parse_thresholds(submitted) if submitted else {}

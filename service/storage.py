@@ -210,6 +210,18 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# One row per browser login. The signed cookie names its row, so logging out, a new password or
+# a deactivated account ends the session on the server: a copied cookie stops working.
+login_sessions = Table(
+    "login_sessions", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+)
+Index("ix_login_sessions_user_id", login_sessions.c.user_id)
+
 # Keyword entries added or hidden by admins, layered over the files in KEYWORD_DIR.
 keyword_overrides = Table(
     "keyword_overrides", metadata,

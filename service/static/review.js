@@ -39,11 +39,22 @@
   var closeButton = document.getElementById("help-close");
   if (closeButton) { closeButton.addEventListener("click", function () { toggleHelp(false); }); }
 
+  // Moderators type Arabic: with the Arabic layout the J key sends "ت", so a key that is not a
+  // Latin letter is read by its place on the keyboard (event.code) instead.
+  function shortcutKey(event) {
+    if (/^[a-z?]$/.test(event.key) || event.key === "Escape") { return event.key; }
+    if (/^Key[A-Z]$/.test(event.code || "")) { return event.code.slice(3).toLowerCase(); }
+    if (event.code === "Slash" && event.shiftKey) { return "?"; }
+    return event.key;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
     if (target.matches && target.matches("input:not([type=checkbox]), textarea, select")) { return; }
-    switch (event.key) {
+    var key = shortcutKey(event);
+    if (help && !help.hidden && key !== "?" && key !== "Escape") { return; }
+    switch (key) {
       case "j": focusCard(current + 1); break;
       case "k": focusCard(current - 1); break;
       case "a": submit("form.approve-form"); break;

@@ -102,11 +102,27 @@ def test_moderator_works_the_queue_with_the_keyboard(chromium, served):
     page.keyboard.press("Escape")
     assert page.locator("#help").is_hidden()
 
+    # While the help is open, shortcuts other than ? and Escape do nothing.
+    page.keyboard.press("?")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.dataset.id") == "c-1"
+    page.keyboard.press("Escape")
+
     # j/k move between cards; a approves the active one.
     page.keyboard.press("j")
     assert page.evaluate("document.activeElement.dataset.id") == "c-2"
     page.keyboard.press("k")
     assert page.evaluate("document.activeElement.dataset.id") == "c-1"
+    # The same keys with an Arabic keyboard layout: J types ت, K types ن, Shift+/ types ؟.
+    arabic_key = ("(k) => document.activeElement.dispatchEvent(new KeyboardEvent('keydown', "
+                  "{key: k[0], code: k[1], shiftKey: k[2], bubbles: true}))")
+    page.evaluate(arabic_key, ["ت", "KeyJ", False])
+    assert page.evaluate("document.activeElement.dataset.id") == "c-2"
+    page.evaluate(arabic_key, ["ن", "KeyK", False])
+    assert page.evaluate("document.activeElement.dataset.id") == "c-1"
+    page.evaluate(arabic_key, ["؟", "Slash", True])
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("Escape")
     with page.expect_navigation():
         page.keyboard.press("a")
     assert page.locator("article.card").first.get_attribute("data-id") == "c-2"

@@ -8,13 +8,13 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, insert, inspect
 
 from service import create_app
 from service.accounts import parse_api_keys
 from service.db import current_revision, get_db_of, upgrade
-from service.storage import is_search_index, metadata
-from tests.queue.conftest import both_backends
+from service.storage import is_search_index, metadata, users, utcnow
+from tests.queue.conftest import Browser, both_backends
 from tests.servers import ROOT
 
 
@@ -96,7 +96,7 @@ def test_db_upgrade_command_creates_the_schema_and_is_idempotent(tmp_path, model
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == 0, result.stderr
-        assert "database at revision 0001" in result.stdout
+        assert "database at revision 0002" in result.stdout
     engine = create_engine(url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
@@ -159,4 +159,21 @@ def test_a_short_api_key_stops_startup(queue_config):
 
 def test_upgrade_helper_on_an_existing_database_is_a_no_op(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0001"
+    assert current_revision(db_url) == "0002"
+
+
+def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
+        tmp_path, queue_config, password_hash):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0001")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(insert(users).values(name="mona", role="moderator", active=True,
+                                                password_hash=password_hash, created_at=utcnow()))
+    engine.dispose()
+    upgrade(url)
+    assert current_revision(url) == "0002"
+    app = create_app({**queue_config, "DATABASE_URL": url})
+    browser = Browser(app.test_client())
+    assert browser.login("mona").status_code == 302
+    assert browser.get("/review/queue").status_code == 200

@@ -1,5 +1,6 @@
 """The queue API as the site and moderators use it: storing, retries, decisions, listing."""
 
+import base64
 import json
 
 import pytest
@@ -83,6 +84,7 @@ def test_integer_ids_are_accepted_as_strings(site):
     (comment("c 1"), "id"),
     (comment("c/1"), "id"),
     (comment("x" * 201), "id"),
+    (comment("c1\n"), "id"),  # a regex's "$" would let a final newline through
     (comment(True), "id"),
     (comment("c1", text=""), "text"),
     (comment("c1", text="   "), "text"),
@@ -172,6 +174,14 @@ def test_unknown_comment_is_404(site, moderator):
     assert_error(moderator.decide("nope", "approve"), 404)
 
 
+@both_backends
+@pytest.mark.parametrize("comment_id", ["a%00b", "%00", "c-1%0A", "a%20b"])
+def test_an_id_no_comment_can_have_is_404_on_the_database_too(site, moderator, comment_id):
+    site.submit("c-1", SUSPECT)
+    assert_error(site.get(f"/v1/comments/{comment_id}"), 404)
+    assert_error(moderator.decide(comment_id, "approve"), 404)
+
+
 # --- Decisions -----------------------------------------------------------------------------------
 
 @both_backends
@@ -196,6 +206,15 @@ def test_repeating_a_decision_is_harmless(site, moderator):
     status, body = moderator.decide("c-1", "reject", rules=["insult"])
     assert status == 200 and body["result"] == "unchanged"
     assert len(site.get("/v1/comments/c-1")[1]["history"]) == 2
+
+
+@both_backends
+def test_repeating_your_own_decision_is_not_a_conflict(site, moderator):
+    site.submit("c-1", SUSPECT)
+    first = moderator.decide("c-1", "reject", rules=["insult"], expect_status="pending")
+    again = moderator.decide("c-1", "reject", rules=["insult"], expect_status="pending")
+    assert first[1]["result"] == "updated"
+    assert again[0] == 200 and again[1]["result"] == "unchanged"
 
 
 @both_backends
@@ -399,3 +418,24 @@ def test_a_cursor_from_another_sort_is_422(site, moderator):
     cursor = moderator.get("/v1/queue", limit=1)[1]["next_cursor"]
     body = assert_error(moderator.get("/v1/queue", limit=1, sort="score", cursor=cursor), 422)
     assert "sort=oldest" in body["description"]
+
+
+def forged_cursor(*parts) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+@both_backends
+@pytest.mark.parametrize("cursor", [
+    forged_cursor("oldest", None, 10**23),        # past a 64-bit row id
+    forged_cursor("oldest", None, -1),
+    forged_cursor("score", 10**400, 1),           # past a float
+    forged_cursor("score", None, 2),              # sort=score without a score
+    forged_cursor("newest", 0.5, 2),              # a score where none belongs
+    "WyJzY29yZSIsIE5hTiwgMV0",                    # ["score", NaN, 1]: JSON's NaN
+])
+def test_a_forged_cursor_is_422_on_the_database_too(site, moderator, cursor):
+    site.submit("c-1", SUSPECT)
+    sort = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))[0]
+    body = assert_error(moderator.get("/v1/queue", sort=sort, status="all", cursor=cursor), 422)
+    assert body["errors"] == [
+        {"field": "cursor", "message": "'cursor' is not a cursor this service gave out"}]

@@ -3,9 +3,11 @@ backoff, leases that keep two processes from sending the same event, order per c
 
 import datetime as dt
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -273,6 +275,33 @@ def test_verify_accepts_ours_and_refuses_tampering():
     old = str(now - 3600)
     assert not verify(SECRET, old, sign(SECRET, old, body), body)  # a replay of an old request
     assert not verify(SECRET, "not a number", signature, body)
+
+
+def documented_verify():
+    """The receiving site's check as docs/queue.md prints it, run as written."""
+    docs = (Path(__file__).parents[2] / "docs" / "queue.md").read_text(encoding="utf-8")
+    source = next(block for block in re.findall(r"```python\n(.*?)```", docs, re.S)
+                  if "def verify(secret: str, headers" in block)
+    namespace: dict = {}
+    exec(source, namespace)  # noqa: S102 - our own documentation
+    return namespace["verify"]
+
+
+def test_the_documented_check_agrees_with_ours_on_hostile_headers():
+    docs_verify = documented_verify()
+    body = b'{"event":"comment.status_changed","id":"c-1"}'
+    now = str(int(time.time()))
+    good = sign(SECRET, now, body)
+    cases = [  # (timestamp, signature, valid)
+        (now, good, True), (now, good.upper(), False), (now, "", False), ("", good, False),
+        (now, "sha256=\u00e9", False), (now, "sha256=\udcff", False), (now, good + "\u0660", False),
+        ("\u00b2", good, False), ("\u0661\u0662", good, False), (" " + now, good, False),
+        ("+" + now, good, False), (now[:3] + "_" + now[3:], good, False),
+    ]
+    for timestamp, signature, valid in cases:
+        headers = {"X-Moderation-Timestamp": timestamp, "X-Moderation-Signature": signature}
+        assert verify(SECRET, timestamp, signature, body) is valid, (timestamp, signature)
+        assert docs_verify(SECRET, headers, body) is valid, (timestamp, signature)
 
 
 def test_outbox_status_command(queue_app, site, moderator):

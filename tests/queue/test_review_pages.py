@@ -5,7 +5,7 @@ import re
 import pytest
 
 from service.highlight import highlight
-from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, both_backends
+from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, Browser, both_backends
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
 
@@ -69,6 +69,20 @@ def test_french_is_the_second_language(site, moderator_browser):
     page = html(moderator_browser.get("/review/queue"))  # the choice sticks to the session
     assert 'lang="fr"' in page
     assert 'lang="ar"' in html(moderator_browser.get("/review/queue", lang="ar"))
+
+
+def test_switching_language_keeps_the_filters(site, moderator_browser, browser):
+    page = html(moderator_browser.get("/review/queue", status="all", rule="insult", q="مكلخ"))
+    assert 'class="lang" href="/review/queue?status=all&amp;rule=insult&amp;q=' in page
+    assert "&amp;lang=fr" in page
+    page = html(browser.get("/review/login", next="/review/queue?status=rejected"))
+    assert 'href="/review/login?next=%2Freview%2Fqueue%3Fstatus%3Drejected&amp;lang=fr"' in page
+
+
+def test_names_from_the_site_are_isolated_from_the_text_around_them(site, moderator_browser):
+    site.submit("c-1", SUSPECT, author_name="Ali\u202e", article_title="\u202bمقال")
+    page = html(moderator_browser.get("/review/queue"))
+    assert "<bdi>Ali\u202e</bdi>" in page and "<bdi>\u202bمقال</bdi>" in page
 
 
 def test_comment_text_is_always_escaped(site, moderator_browser):
@@ -139,7 +153,8 @@ def test_a_stale_card_gets_a_warning_not_an_overwrite(site, moderator_browser, a
                                       {"decision": "reject", "expect_status": "pending"})
     assert response.status_code == 302
     assert site.get("/v1/comments/c-1")[1]["status"] == "published"
-    assert "قرر مشرف آخر" in html(moderator_browser.get("/review/queue"))
+    assert "قرر مشرف آخر في هذا التعليق للتو (adil: منشورة)" in html(
+        moderator_browser.get("/review/queue"))
 
 
 def test_bad_form_values_are_422(site, moderator_browser):
@@ -175,6 +190,39 @@ def test_bulk_select_decides_every_checked_comment(site, moderator_browser):
     assert "لم يتم تحديد" in html(moderator_browser.get("/review/queue"))
 
 
+def seen_fields(page: str) -> dict[str, str]:
+    """The statuses the queue page told the bulk form it showed, as a browser would send them."""
+    return dict(re.findall(r'name="(seen:[^"]+)" value="([^"]+)" form="bulk-form"', page))
+
+
+def test_bulk_decisions_leave_alone_what_another_moderator_decided(site, moderator_browser,
+                                                                   admin):
+    for i in range(3):
+        site.submit(f"c-{i}", SUSPECT)
+    seen = seen_fields(html(moderator_browser.get("/review/queue")))
+    assert seen == {f"seen:c-{i}": "pending" for i in range(3)}
+    admin.decide("c-1", "approve")  # while the moderator's page is open
+    moderator_browser.post("/review/decisions", {"ids": ["c-0", "c-1"], "decision": "reject",
+                                                 **seen})
+    c0, c1 = (site.get(f"/v1/comments/c-{i}")[1] for i in (0, 1))
+    assert (c1["status"], c1["decided_by"]) == ("published", "adil")
+    # No rule boxes on the bulk form: the rejection is for the rules the service flagged.
+    assert c0["status"] == "rejected" and c0["rules"] == c0["flags"] and c0["rules"]
+    page = html(moderator_browser.get("/review/queue"))
+    assert "تم تطبيق القرار على 1" in page and "1 تعليق قرر فيه مشرف آخر قبلك" in page
+
+
+def test_bulk_repeat_of_your_own_decision_is_not_a_conflict(site, moderator_browser):
+    site.submit("c-0", SUSPECT)
+    seen = seen_fields(html(moderator_browser.get("/review/queue")))
+    for _ in range(2):  # a double click
+        moderator_browser.post("/review/decisions", {"ids": ["c-0"], "decision": "approve",
+                                                     **seen})
+    page = html(moderator_browser.get("/review/queue", status="all"))
+    assert "قرر فيه مشرف آخر" not in page
+    assert site.get("/v1/comments/c-0")[1]["status"] == "published"
+
+
 def test_comment_page_shows_history_and_the_authors_earlier_comments(site, moderator,
                                                                      moderator_browser):
     site.submit("c-0", BLOCKED, author_id="u5")
@@ -190,7 +238,7 @@ def test_comment_page_shows_history_and_the_authors_earlier_comments(site, moder
 def test_keyword_page_forms_are_for_admins(admin_browser, moderator_browser, site):
     assert 'name="term"' not in html(moderator_browser.get("/review/keywords"))
     page = html(admin_browser.get("/review/keywords"))
-    assert 'name="term"' in page and "مكلخ" in page
+    assert 'name="term"' in page and "مكلخ" in page and "مسموح (لكل القواعد" in page
     assert admin_browser.post("/review/keywords", {"rule": "insult", "level": "block",
                                                    "term": "بخوش"}).status_code == 302
     assert site.submit("c-1", "واحد بخوش")["status"] == "rejected"
@@ -216,7 +264,64 @@ def test_logout_ends_the_session(moderator_browser):
     assert moderator_browser.get("/review/queue").status_code == 302
 
 
+@both_backends
+def test_a_copied_cookie_stops_working_after_logout(moderator_browser):
+    copied = moderator_browser.client.get_cookie("session").value
+    assert moderator_browser.post("/review/logout").status_code == 302
+    moderator_browser.client.set_cookie("session", copied)  # the cookie as it was, replayed
+    response = moderator_browser.get("/review/queue")
+    assert response.status_code == 302 and "/review/login" in response.location
+
+
+@both_backends
+def test_a_new_password_ends_every_session_of_that_user(queue_app, moderator_browser,
+                                                        admin_browser):
+    result = queue_app.test_cli_runner().invoke(
+        args=["users", "password", "mona"], env={"MODERATION_USER_PASSWORD": "another long one"})
+    assert result.exit_code == 0, result.output
+    assert moderator_browser.get("/review/queue").status_code == 302
+    assert admin_browser.get("/review/queue").status_code == 200  # other users are untouched
+    assert moderator_browser.login("mona", "another long one").status_code == 302
+    assert moderator_browser.get("/review/queue").status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/review/queue?status=nope", "/review/queue?cursor=zzz"])
 def test_bad_query_gives_an_html_422(moderator_browser, url):
     response = moderator_browser.client.get(url, headers={"Accept": "text/html"})
     assert response.status_code == 422 and response.mimetype == "text/html"
+
+
+def test_an_error_page_speaks_the_moderators_language_and_leads_back(moderator_browser):
+    response = moderator_browser.client.get("/review/queue?q=" + "x" * 201,
+                                            headers={"Referer": "/review/queue?status=all"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and '<html lang="ar" dir="rtl">' in page
+    assert "قيمة غير مقبولة" in page and "longer than 200 characters" in page
+    assert 'href="/review/queue?status=all"' in page  # back where the moderator came from
+    page = moderator_browser.get("/review/comments/nope", lang="fr").get_data(as_text=True)
+    assert "Introuvable" in page and "Retour" in page
+
+
+def test_a_form_sent_after_logging_out_elsewhere_leads_to_the_login_page(site, queue_app,
+                                                                          moderator_browser):
+    site.submit("c-1", SUSPECT)
+    token = moderator_browser.csrf()
+    other_tab = Browser(queue_app.test_client())
+    other_tab.client.set_cookie("session", moderator_browser.client.get_cookie("session").value)
+    other_tab.post("/review/logout")
+    response = moderator_browser.post("/review/comments/c-1/decision",
+                                      {"decision": "approve", "csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith("/review/login")
+    assert "انتهت جلستك" in html(moderator_browser.get("/review/login"))
+    assert site.get("/v1/comments/c-1")[1]["status"] == "pending"
+
+
+def test_thresholds_accept_a_decimal_comma_and_arabic_digits(admin_browser, admin):
+    admin_browser.post("/review/settings/thresholds",
+                       {"insult.review": "0,45", "religion.review": "٠٫٧"})
+    assert admin.get("/v1/thresholds")[1]["overrides"] == {
+        "insult": {"review": 0.45}, "religion": {"review": 0.7}}
+
+
+def test_the_role_is_named_in_the_pages_language(moderator_browser):
+    assert "(مشرف)" in html(moderator_browser.get("/review/queue"))

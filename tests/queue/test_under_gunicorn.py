@@ -119,12 +119,26 @@ def test_concurrent_posts_of_the_same_ids_make_no_duplicates_and_no_errors(
                 with lock:
                     decided.append((comment_id, decision, status))
 
-        threads = [threading.Thread(target=decider, args=(seed,)) for seed in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
+        # Then bulk decisions over the same comments listed in opposite orders, as from two
+        # moderators' differently sorted views: on PostgreSQL these used to deadlock (500).
+        def bulk_decider(seed: int):
+            order = pending[::-1] if seed % 2 else pending
+            for round_number in range(3):
+                decision = ("approve", "reject")[(seed + round_number) % 2]
+                status, _ = http("POST", f"{server.base}/v1/decisions",
+                                 {"ids": order, "decision": decision}, MOD)
+                with lock:
+                    decided.append(("bulk", decision, status))
+
+        for target in (decider, bulk_decider):
+            threads = [threading.Thread(target=target, args=(seed,)) for seed in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+            assert not any(t.is_alive() for t in threads)
         assert {status for _, _, status in decided} == {200}
+        assert sum(1 for kind, _, _ in decided if kind == "bulk") == 12
     finally:
         server.stop()
     log = (tmp_path / "gunicorn.log").read_text(errors="replace")
@@ -137,15 +151,18 @@ def test_concurrent_posts_of_the_same_ids_make_no_duplicates_and_no_errors(
     with engine.connect() as connection:
         trail = defaultdict(list)
         for row in connection.execute(select(comments.c.id, audit_log.c.from_status,
-                                             audit_log.c.to_status, comments.c.status)
+                                             audit_log.c.to_status, comments.c.status,
+                                             audit_log.c.at)
                                       .join(comments, comments.c.pk == audit_log.c.comment_pk)
                                       .order_by(audit_log.c.id)):
-            trail[row.id].append((row.from_status, row.to_status, row.status))
+            trail[row.id].append((row.from_status, row.to_status, row.status, row.at))
     engine.dispose()
     for comment_id in pending:
         steps = trail[comment_id]
         for previous, current in itertools.pairwise(steps):
             assert current[0] == previous[1], steps
+            # Stamped in the order applied: the webhook's `at` never goes back in time.
+            assert current[3] >= previous[3], steps
         assert steps[-1][1] == steps[-1][2]  # the last entry is the current status
 
 
