@@ -325,3 +325,11 @@ def test_thresholds_accept_a_decimal_comma_and_arabic_digits(admin_browser, admi
 
 def test_the_role_is_named_in_the_pages_language(moderator_browser):
     assert "(مشرف)" in html(moderator_browser.get("/review/queue"))
+
+
+def test_an_empty_queue_offers_no_bulk_buttons_and_times_say_utc(site, moderator_browser):
+    page = html(moderator_browser.get("/review/queue"))
+    assert 'id="bulk-form"' not in page
+    site.submit("c-1", SUSPECT)
+    page = html(moderator_browser.get("/review/queue"))
+    assert 'id="bulk-form"' in page and re.search(r"\d\d:\d\d UTC</time>", page)
