@@ -291,6 +291,8 @@ def test_load_keyword_entries(tmp_path):
     ({"insult_tsv": "block\tالروافض\nsuspect\tروافض\n"}, "insult.tsv:2", "duplicates line 1"),
     ({"insult_tsv": "block\tزكي\n", "allow_txt": "زكي\n"}, "insult.tsv:1", "on the allow list"),
     ({"allow_txt": "# c\nزكي كسكس\n"}, "allow.txt:2", "exactly one word"),
+    ({"allow_txt": "=pique nique\n"}, "allow.txt:1", "exactly one word as written"),
+    ({"insult_tsv": "block\tسلا\n", "allow_txt": "=سلا\n"}, "insult.tsv:1", "on the allow list"),
 ])
 def test_list_errors_name_file_and_line(tmp_path, files, where, what):
     _write_lists(tmp_path, **files)
@@ -400,3 +402,101 @@ def test_disguised_block_terms_are_caught(shipped, entry, name, variant):
     spans = {(m.start, m.end) for m in shipped.find(text)
              if m.rule == entry.rule and m.level == "block"}
     assert (len(before), len(before) + len(variant)) in spans, (variant, shipped.find(text))
+
+
+# --- Clause punctuation --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["ولد، الحرام", "ولد, الحرام", "ولد؛ الحرام", "ولد: الحرام",
+                                  "ولد. الحرام", "ولد ؟ الحرام", "ولد! الحرام"])
+def test_a_phrase_does_not_run_across_clause_punctuation(matcher, text):
+    assert "ولد الحرام" not in terms(matcher, text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("wld, l7ram", []), ("fils : de pute", ["pute"]), ("fils, de pute", ["pute"]),
+    ("fils de pute : non", ["fils de pute"]),
+])
+def test_latin_phrases_stop_at_clause_punctuation_too(matcher, text, expected):
+    assert terms(matcher, text) == expected
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("ولد.الحرام", "ولد الحرام"),      # a dot glued between two words is a disguise
+    ("ولد - الحرام", "ولد الحرام"),    # a dash is no clause break
+    ("ك, ل, ب", "كلب"),                # commas between the letters of one word: spaced out
+    ("p, u, t, e", "pute"),
+    ("f.i.l.s, d.e p.u.t.e", "fils de pute"),
+])
+def test_punctuation_inside_one_disguised_word_still_matches(matcher, text, term):
+    assert terms(matcher, text) == [term]
+
+
+# --- Words allowed as written --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def as_written():
+    return KeywordMatcher([KeywordEntry("incitement", "block", "sale arabe", "fr: dirty Arab"),
+                           KeywordEntry("incitement", "suspect", "عزي", "darija: slur"),
+                           KeywordEntry("insult", "block", "nique", "fr: fuck")],
+                          allow=["=salé", "=salles", "=عزى", "=pique-nique"])
+
+
+@pytest.mark.parametrize("text", [
+    "Salé arabe", "SALÉ ARABE", "Sale\u0301 arabe", "les salles arabes", "عزى", "عزّى", "والعزى",
+    "اللات والعزى", "عـزى الملك", "pique-nique", "Pique-Nique en famille",
+])
+def test_words_allowed_as_written_never_match(as_written, text):
+    assert as_written.find(text) == []
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("sale arabe", "sale arabe"), ("sales arabes", "sale arabe"),
+    ("s\u0301a\u0308l\u0300e\u0301 arabe", "sale arabe"),  # an accent on every letter: a disguise
+    ("ssaallee aarraabbee", "sale arabe"), ("عزي", "عزي"), ("العزي", "عزي"),
+    ("عز\u06cc", "عزي"),  # ARABIC LETTER FARSI YEH, a look-alike of ي, not the alef maqsura
+    ("nique", "nique"), ("nique-toi", "nique"),
+])
+def test_words_allowed_as_written_leave_the_term_listed(as_written, text, term):
+    assert terms(as_written, text) == [term]
+
+
+def test_folding_an_accented_allow_word_would_allow_the_term():
+    folded = KeywordMatcher([KeywordEntry("incitement", "block", "sale arabe", "fr")],
+                            allow=["salé"])
+    assert folded.find("sale arabe") == []  # why "=salé" is compared as written
+
+
+# --- One-word terms with a short stem keep their article -----------------------------------------
+
+def test_a_one_word_term_keeps_its_article_before_a_three_letter_stem():
+    both = KeywordMatcher([KeywordEntry("incitement", "suspect", "عزي"),
+                           KeywordEntry("incitement", "block", "العزي")])
+    assert [m.level for m in both.find("العزي")] == ["block"]
+    assert [m.level for m in both.find("والعزي")] == ["block"]
+    assert [m.level for m in both.find("عزي")] == ["suspect"]
+    assert term_key("العزي") != term_key("عزي")
+    assert term_key("الروافض") == term_key("روافض") and term_key("الموت لليهود") == "موت لليهود"
+
+
+# --- Emoji inside a word -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("ق🤬ح🤬ب🤬ة", "قحبة"), ("ك😡لب", "كلب"), ("نعل د😡ين", "نعل دين"), ("p😡u😡te", "pute"),
+    ("ياك😡لب", "كلب"),
+])
+def test_emoji_inside_a_word_are_read_as_spacers(matcher, text, term):
+    assert found(matcher, f"قال {text} امس")[0][1:] == (term, text)
+
+
+def test_emoji_between_words_keep_them_apart(matcher):
+    assert terms(matcher, "قحبة😡يا") == ["قحبة"]
+    assert terms(matcher, "كلب😂حمار") == ["كلب", "حمار"]
+    assert matcher.find("ق😡a") == [] and matcher.find("ك 😡 لب") == []
+
+
+# --- Which term a match reports ------------------------------------------------------------------
+
+def test_a_match_reports_the_term_written_out_in_it():
+    both = KeywordMatcher([KeywordEntry("insult", "block", "نيك"),
+                           KeywordEntry("insult", "block", "ننيك")])
+    assert terms(both, "نيك") == ["نيك"] and terms(both, "ننيك") == ["ننيك"]
