@@ -18,6 +18,7 @@ from service.keywords import (
     term_key,
 )
 from service.rules import RULES
+from service.scoring import Policy, decide, is_mention
 from service.text.arabic import normalize_for_matching
 from tests import evasion
 
@@ -585,3 +586,23 @@ def test_audited_block_terms_are_caught(shipped, text, rule, term):
 ])
 def test_audited_suspect_terms_are_caught(shipped, text, term):
     assert ("suspect", term) in [(m.level, m.term) for m in shipped.find(text)]
+
+
+# --- Reported slogans (scoring's mention cues) ---------------------------------------------------
+
+@pytest.mark.parametrize(("text", "reported"), [
+    ("مستوطنون يرددون الموت للعرب في باب العامود والعالم ساكت", True),
+    ("رفعوا شعارات الموت للعرب", True), ("وسط هتافات الموت للعرب", True),
+    ("Des tags mort aux juifs sur une synagogue à Paris, c'est honteux", True),
+    ("Les manifestants scandaient mort aux arabes devant l'ambassade", True),
+    ("الموت للعرب", False), ("شعارنا الموت للعرب", False),
+    ("mort aux juifs, des tags partout", False),
+])
+def test_a_reported_slogan_is_a_mention(shipped, text, reported):
+    [match] = [m for m in shipped.find(text) if m.level == "block"]
+    policy = Policy.from_model({rule: {"suspect": 0.5, "review": 0.8, "reject": 0.9}
+                                for rule in RULES})
+    clean, supported = dict.fromkeys(RULES, 0.1), dict.fromkeys(RULES, 0.6)
+    assert is_mention(text, match.start, match.end) is reported
+    assert decide(clean, [match], policy, text)[0] == ("approve" if reported else "reject")
+    assert decide(supported, [match], policy, text)[0] == ("review" if reported else "reject")
