@@ -12,8 +12,9 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   Darija مك (a stem ending in ت before a suffix is also tried with the teh marbuta it was:
   قحبتك -> قحبه). Plural and feminine forms are listed as their own terms. Clitics
   are stripped only while a stem of 2+ letters remains, and a leading definite article on a term
-  is dropped at load time so "الروافض" and "روافض" are one term. Letters doubled by elongation
-  ("حماار") meet the term written once.
+  is dropped at load time so "الروافض" and "روافض" are one term (a one-word term keeps it
+  before a stem of three letters: "العزي", a slur, is not "عزي", "my pride"). Letters doubled by
+  elongation ("حماار") meet the term written once.
 - Latin script: a term matches when ``fold_leet`` of the token and the term agree, or, for Arabizi
   terms, when ``fold_arabizi`` agrees (only for skeletons of 3+ characters, shorter ones collide
   with innocent words). Darija prefixes l, el, al, w, b, f, d, ya (and w/b/f/d + article) are
@@ -23,13 +24,21 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   may be present or not on the others ("ولد لحرام" for "ولد الحرام"). A phrase also matches
   written as one word ("n3aldin", "نعلدين", or spaced-out letters, which the normalizer joins).
   A two-letter term also matches as two separated letters ("ز ب"), which the normalizer, joining
-  three or more, leaves apart.
+  three or more, leaves apart. A phrase does not run across clause punctuation (, ; : ! ? ، ؛ ؟,
+  or a full stop next to a space): "Salé, marocain" is not "sale marocain". A dot glued between
+  two words ("ولد.الحرام") is a disguise, not a full stop, and still matches.
+- Words cut apart by emoji alone ("ز😡امل", "ق🤬ح🤬ب🤬ة") are also read joined, as the normalizer
+  joins letters spaced out with punctuation.
 
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
 ``fold_leet`` only, because French words run through the Arabizi skeleton meet innocent ones
 (chienne and chine are both "cin").
 
 A token on the allow list, whole or once a prefix is stripped (بالزكاه -> زكاه), never matches.
+An allow-list word marked ``=`` ("=salé", "=عزى", "=pique-nique") is compared with the word as its
+writer wrote it (case, Arabic marks and tatweel aside, hyphenated compounds whole): for words that
+only an accent, an alef maqsura, a doubled letter or a hyphen sets apart from a listed term, which
+folding erases.
 Results are cached per distinct token, so ``find`` costs about a dict lookup per word.
 """
 
@@ -46,16 +55,22 @@ from service.rules import RULES
 from service.text.arabic import (
     ARABIZI_DIGITS,
     MappedText,
+    apply_nfkc,
     collapse_doubles,
     fold_arabizi,
     fold_leet,
+    lowercase,
     normalize_for_matching,
     normalize_with_offsets,
+    strip_diacritics,
+    strip_tatweel,
+    strip_zero_width_and_bidi,
 )
 
 LEVELS: tuple[str, ...] = ("block", "suspect")  # block = reject, suspect = hold for review
 DEFAULT_KEYWORD_DIR = Path(__file__).parent / "keywords"
 ALLOW_FILE = "allow.txt"
+WRITTEN_MARK = "="  # an allow-list word compared as written ("=salé"), not as folded
 
 _LEVEL_RANK = {"block": 2, "suspect": 1}
 _LEET_ONLY_LANGUAGES = frozenset({"fr", "en"})
@@ -113,6 +128,31 @@ _TOKEN_RE = re.compile(  # an Arabic-script word, or a Latin one with leetspeak 
     rf"|[@$\u20ac]?[^{_NOT_LATIN}]+(?:[@$\u20ac!]+[^{_NOT_LATIN}]+)*"  # EURO SIGN reads "e"
 )
 _ARABIC_RE = re.compile(f"[{_ARABIC}]")
+# Punctuation that ends a clause: a phrase never runs across it ("Salé, marocain"). A full stop
+# counts only next to a space: glued between two words ("ولد.الحرام") a dot is a disguise.
+_CLAUSE_BREAK_RE = re.compile(
+    "[,;:!?"
+    "\u060c\u061b\u061f"  # ARABIC COMMA, ARABIC SEMICOLON, ARABIC QUESTION MARK
+    r"]|\s\.|\.\s")
+_EMOJI = (
+    "\u2600-\u27bf"          # Miscellaneous Symbols, Dingbats (☠ ✂ ❤)
+    "\u2b00-\u2bff"          # Miscellaneous Symbols and Arrows (⬛ ⭐)
+    "\U0001f000-\U0001faff"  # Mahjong Tiles .. Symbols and Pictographs Extended-A (😡 🤬 🖕)
+)
+_EMOJI_RE = re.compile(f"[{_EMOJI}]")
+_EMOJI_GAP_RE = re.compile(f"[{_EMOJI}]+")
+# A word as its writer wrote it: letters and digits with their marks, tatweel and invisible
+# characters, and hyphens between letters ("pique-nique" is one word here, two tokens).
+_WORD_PART = (
+    r"[^\W_]"
+    "|[\u0300-\u036f"          # COMBINING GRAVE ACCENT .. COMBINING LATIN SMALL LETTER X
+    "\u0610-\u061a"            # ARABIC SIGN SALLALLAHOU ALAYHE WASSALLAM .. ARABIC SMALL KASRA
+    "\u064b-\u065f\u0670"      # ARABIC FATHATAN .. ARABIC WAVY HAMZA BELOW, SUPERSCRIPT ALEF
+    "\u0640"                   # ARABIC TATWEEL
+    "\u00ad\u200b-\u200f\u2060]"  # SOFT HYPHEN, zero-width and direction marks, WORD JOINER
+)
+_WRITTEN_WORD_RE = re.compile(f"(?:{_WORD_PART})+(?:-(?:{_WORD_PART})+)*")
+_ALLOWED_AS_WRITTEN_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # what "=word" may be
 _HAS_LETTER_RE = re.compile(r"[^\W\d_]")
 _NOTE_LANGUAGE_RE = re.compile(r"^\s*([a-z]+)")
 
@@ -248,6 +288,32 @@ def _is_allowed(token: _Token, allow: frozenset[str]) -> bool:
     return any("l:" + fold_leet(form) in allow for form in forms)
 
 
+def as_written(text: str) -> str:
+    """Return text as its writer spelled it: NFKC and lower case, without Arabic marks, tatweel
+    or invisible characters, but with its accents, alef maqsura and doubled letters."""
+    return strip_zero_width_and_bidi(strip_tatweel(strip_diacritics(lowercase(apply_nfkc(text)))))
+
+
+def _written_word(text: str, start: int, end: int) -> str:
+    """Return the written word of ``text`` that holds the token at [start, end), compounds whole
+    ("pique-nique" for "nique"), or the token's own text if no written word holds it all."""
+    # Read a window, not the comment: a long comment full of hits costs no more per hit. A word
+    # longer than the window is cut, then compares unequal, and the hit stands.
+    for word in _WRITTEN_WORD_RE.finditer(text, max(0, start - 64), end + 64):
+        if word.start() <= start and end <= word.end():
+            return word.group()
+    return text[start:end]
+
+
+def _is_allowed_as_written(word: str, allow: frozenset[str]) -> bool:
+    """Return whether a written word, whole or without an Arabic prefix, is an "=" allow word."""
+    written = as_written(word)
+    forms = [written]
+    if _ARABIC_RE.match(written):
+        forms = _strip_prefixes(written, ARABIC_PREFIXES, _MIN_STEM)
+    return any("w:" + form in allow for form in forms)
+
+
 # --- Terms ---------------------------------------------------------------------------------------
 
 def _is_leet_only(entry: KeywordEntry) -> bool:
@@ -260,9 +326,14 @@ def _term_tokens(term: str) -> tuple[_Token, ...]:
     return tuple(map(_token, tokenize(normalize_for_matching(term))))
 
 
-def _strip_term_article(word: str) -> str:
-    """Drop a leading definite article from an Arabic term word (الروافض -> روافض)."""
-    return word[2:] if word.startswith("ال") and len(word) >= 5 else word
+def _strip_term_article(word: str, single: bool = False) -> str:
+    """Drop a leading definite article from an Arabic term word (الروافض -> روافض).
+
+    A one-word term keeps it before a stem of three letters: that short, the article is what
+    tells the slur العزي from عزي ("my pride", and عزّى "offered condolences" once ى folds).
+    """
+    shortest = 6 if single else 5
+    return word[2:] if word.startswith("ال") and len(word) >= shortest else word
 
 
 def _term_word_keys(token: _Token, arabizi: bool, single: bool = False,
@@ -272,7 +343,7 @@ def _term_word_keys(token: _Token, arabizi: bool, single: bool = False,
         return {_arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_ARTICLES,
                                                         _MIN_ARTICLE_REST)}
     if token.arabic:
-        return {_arabic_key(_strip_term_article(token.text))}
+        return {_arabic_key(_strip_term_article(token.text, single))}
     forms = _strip_prefixes(token.text, LATIN_ARTICLES, _MIN_LATIN_REST) if inner else [token.text]
     # An Arabizi digit in a term is a letter (7 is ح), not a leet disguise: read as leet, "t7wa"
     # would fold to "twa" and meet "7wa" (Eve, in "adam w 7wa").
@@ -287,7 +358,9 @@ def _term_word_keys(token: _Token, arabizi: bool, single: bool = False,
 
 def term_key(term: str) -> str:
     """Return the normalized form two terms of one rule must not share."""
-    return " ".join(_strip_term_article(t.text) if t.arabic else t.text for t in _term_tokens(term))
+    tokens = _term_tokens(term)
+    return " ".join(_strip_term_article(t.text, len(tokens) == 1) if t.arabic else t.text
+                    for t in tokens)
 
 
 def entry_problem(entry: KeywordEntry) -> str | None:
@@ -347,6 +420,7 @@ class KeywordMatcher:
         self._singles: dict[str, list[KeywordEntry]] = {}
         self._heads: dict[str, list[_Phrase]] = {}
         self._allow = frozenset(_allow_keys(allow))
+        self._allowed_as_written = any(key.startswith("w:") for key in self._allow)
         self._cache: dict[str, _TokenInfo] = {}
         for number, entry in enumerate(self.entries, 1):
             problem = entry_problem(entry)
@@ -408,10 +482,8 @@ class KeywordMatcher:
         ends = ((_phrase_end(p, infos, first), p.entry) for p in candidates.values())
         return [(first, last, entry) for last, entry in ends if last is not None]
 
-    def find(self, text: str) -> list[Match]:
-        """Return the listed terms in ``text``, sorted by start, one per (rule, start, end)."""
-        normalized = normalize_for_matching(text)
-        words = tokenize(normalized)
+    def _hits(self, words: list[str]) -> list[_Hit]:
+        """Return (first, last, entry) for each term matching the words, alone or as a phrase."""
         cached = self._cache.get
         infos = [cached(word) or self._info(word) for word in words]
         found: list[_Hit] = []
@@ -420,10 +492,58 @@ class KeywordMatcher:
                 found += [(i, i, entry) for entry in info.singles]
             if info.heads:
                 found += self._phrases_at(infos, i)
+        return found
+
+    def _glued_hits(self, normalized: str, words: list[str]) -> list[_Hit]:
+        """Return the hits of the words read with each run cut apart by emoji alone joined."""
+        runs = _glued_runs(normalized, words)
+        if len(runs) == len(words):  # emoji, but none inside a word
+            return []
+        found = self._hits(["".join(words[first:last + 1]) for first, last in runs])
+        return [(runs[first][0], runs[last][1], entry) for first, last, entry in found]
+
+    def _stands(self, hit: _Hit, text: str, mapped: MappedText,
+                spans: list[tuple[int, int]]) -> bool:
+        """Return whether a hit survives what only the written text shows: clause punctuation
+        inside a phrase, and words allowed as written (Salé, عزى, pique-nique)."""
+        first, last, _ = hit
+        if any(_CLAUSE_BREAK_RE.search(mapped.text, spans[k][1], spans[k + 1][0])
+               for k in range(first, last)):
+            return False
+        if not self._allowed_as_written:
+            return True
+        return not any(
+            _is_allowed_as_written(_written_word(text, *mapped.span(*spans[k])), self._allow)
+            for k in range(first, last + 1))
+
+    def find(self, text: str) -> list[Match]:
+        """Return the listed terms in ``text``, sorted by start, one per (rule, start, end)."""
+        normalized = normalize_for_matching(text)
+        words = tokenize(normalized)
+        found = self._hits(words)
+        if _EMOJI_RE.search(normalized):
+            found += self._glued_hits(normalized, words)
         if not found:
             return []
         spans = _word_spans(normalized, words, max(last for _, last, _ in found))
-        return _explain(found, spans, normalize_with_offsets(text))
+        mapped = normalize_with_offsets(text)
+        found = [hit for hit in found if self._stands(hit, text, mapped, spans)]
+        return _explain(found, words, spans, mapped)
+
+
+def _glued_runs(normalized: str, words: list[str]) -> list[tuple[int, int]]:
+    """Return (first, last) word indices covering every word, one pair per run of words of one
+    script with nothing but emoji between them ("ز😡امل"); most pairs are one word alone."""
+    spans = _word_spans(normalized, words, len(words) - 1)
+    runs: list[tuple[int, int]] = []
+    for k, word in enumerate(words):
+        glued = (k > 0 and _token(word).arabic == _token(words[k - 1]).arabic
+                 and _EMOJI_GAP_RE.fullmatch(normalized, spans[k - 1][1], spans[k][0]))
+        if glued:
+            runs[-1] = (runs[-1][0], k)
+        else:
+            runs.append((k, k))
+    return runs
 
 
 def _word_spans(normalized: str, words: list[str], last: int) -> list[tuple[int, int]]:
@@ -441,25 +561,30 @@ def _word_spans(normalized: str, words: list[str], last: int) -> list[tuple[int,
     return spans
 
 
-def _explain(found: list[_Hit], spans: list[tuple[int, int]],
+def _explain(found: list[_Hit], words: list[str], spans: list[tuple[int, int]],
              mapped: MappedText) -> list[Match]:
     """Turn token-level hits into matches over the original text: best level per span, no match
     inside a longer one of the same rule at the same or a higher level."""
-    best: dict[tuple[str, int, int], KeywordEntry] = {}
+    best: dict[tuple[str, int, int], tuple[tuple[int, bool, int], KeywordEntry]] = {}
     for first, last, entry in found:
         start, end = mapped.span(spans[first][0], spans[last][1])
         key = (entry.rule, start, end)
-        if key not in best or _preference(entry) > _preference(best[key]):
-            best[key] = entry
-    matches = [Match(e.rule, e.level, e.term, start, end) for (_, start, end), e in best.items()]
+        preference = _preference(entry, "".join(words[first:last + 1]))
+        if key not in best or preference > best[key][0]:
+            best[key] = preference, entry
+    matches = [Match(e.rule, e.level, e.term, start, end)
+               for (_, start, end), (_, e) in best.items()]
     matches.sort(key=lambda m: (m.start, -m.end))
     kept = [m for i, m in enumerate(matches) if not _is_covered(m, matches[:i])]
     return sorted(kept, key=lambda m: (m.start, m.end, m.rule))
 
 
-def _preference(entry: KeywordEntry) -> tuple[int, int]:
-    """Of two entries matching one span, the higher level wins, then the longer (closer) term."""
-    return _LEVEL_RANK[entry.level], len(term_key(entry.term))
+def _preference(entry: KeywordEntry, written: str) -> tuple[int, bool, int]:
+    """Of two entries matching one span, the higher level wins, then a term written out in the
+    matched words (نيك is reported as نيك, not as ننيك, which doubles collapse onto it), then the
+    longer (closer) term."""
+    spelled = "".join(token.text for token in _term_tokens(entry.term))
+    return _LEVEL_RANK[entry.level], spelled in written, len(term_key(entry.term))
 
 
 def _is_covered(match: Match, before: list[Match]) -> bool:
@@ -470,8 +595,15 @@ def _is_covered(match: Match, before: list[Match]) -> bool:
 
 
 def _allow_keys(words: Iterable[str]) -> Iterable[str]:
-    """Yield the keys an allowed word is checked under (Arabic form, or leet fold for Latin)."""
+    """Yield the keys an allowed word is checked under: its Arabic form, the leet fold of a Latin
+    word, or for an "=" word the word as written ("w:salé")."""
     for word in words:
+        if word.startswith(WRITTEN_MARK):
+            written = as_written(word[len(WRITTEN_MARK):])
+            if not _ALLOWED_AS_WRITTEN_RE.fullmatch(written):
+                raise ValueError(f"allowed word {word!r} must be exactly one word as written")
+            yield "w:" + written
+            continue
         tokens = _term_tokens(word)
         if len(tokens) != 1:
             raise ValueError(f"allowed word {word!r} must be exactly one word once normalized")
@@ -489,7 +621,7 @@ def _data_lines(path: Path) -> Iterable[tuple[int, str]]:
 
 
 def load_allow_terms(path: Path) -> list[str]:
-    """Read an allow list: one innocent word per line, # comments."""
+    """Read an allow list: one innocent word per line ("=word": compared as written), # comments."""
     words = []
     for number, line in _data_lines(path):
         word = line.strip()
@@ -526,7 +658,8 @@ def load_rule_entries(rule: str, path: Path, allow: Iterable[str] = ()) -> list[
             raise KeywordListError(f"{path}:{number}: term {entry.term!r} duplicates line "
                                    f"{seen[key]} (both normalize to {key!r})")
         tokens = _term_tokens(entry.term)
-        if len(tokens) == 1 and _is_allowed(tokens[0], allowed):
+        if len(tokens) == 1 and (_is_allowed(tokens[0], allowed)
+                                 or _is_allowed_as_written(entry.term, allowed)):
             raise KeywordListError(f"{path}:{number}: term {entry.term!r} is on the allow list, "
                                    "so it could never match")
         seen[key] = number

@@ -159,6 +159,16 @@ _WORD_NOUNS = frozenset(
     }
 )  # fmt: skip
 _POSSESSIVES = frozenset({"ديال", "dyal", "diyal", "de", "d"})
+# Words that report a slogan chanted or written by others. A block term just after one
+# ("مستوطنون يرددون الموت للعرب", "des tags mort aux juifs") is reported, not said by the commenter.
+_REPORTING_CUES = frozenset(
+    {
+        "يرددون", "يرددو", "رددوا", "رددو", "كيرددو", "يهتفون", "هتفوا", "هتاف", "هتافات",
+        "الهتافات", "بهتافات", "شعار", "الشعار", "بشعار", "شعارات", "الشعارات", "بشعارات",
+        "tag", "tags", "slogan", "slogans", "scandent", "scandaient", "scandait", "scande",
+        "scandes", "scandant",
+    }
+)  # fmt: skip
 
 
 def is_named_as_word(text: str, start: int, end: int) -> bool:
@@ -175,9 +185,16 @@ def _words(text: str) -> list[str]:
     return tokenize(normalize_for_matching(text))
 
 
+def is_reported(text: str, start: int, end: int) -> bool:
+    """Return whether ``text[start:end]`` is reported as others' slogan ("ils scandaient X")."""
+    before = _words(" ".join(text[:start].rsplit(maxsplit=2)[-2:]))  # the two words before
+    return any(word in _REPORTING_CUES for word in before)
+
+
 def is_mention(text: str, start: int, end: int) -> bool:
-    """Return whether a term is mentioned rather than used: quoted, or named as a word."""
-    return is_quoted(text, start, end) or is_named_as_word(text, start, end)
+    """Return whether a term is mentioned rather than used: quoted, named as a word, or reported."""
+    return (is_quoted(text, start, end) or is_named_as_word(text, start, end)
+            or is_reported(text, start, end))
 
 
 def keyword_reasons(
@@ -186,8 +203,9 @@ def keyword_reasons(
     """Return one reason per distinct (rule, level, term) that counts.
 
     A block term rejects. A suspect term holds the comment when the model gives its rule at least
-    the suspect threshold. A block term in quotation marks or named as a word is a mention, not a
-    use ("stop calling migrants 'X'", "the word X is racist"), so it counts as suspect.
+    the suspect threshold. A block term in quotation marks, named as a word or reported as a
+    slogan is a mention, not a use ("stop calling migrants 'X'", "the word X is racist", "they
+    chanted X"), so it counts as suspect.
     """
     seen, reasons = set(), []
     for match in matches:
