@@ -25,8 +25,11 @@ class ThresholdTargets:
     review_recall: float = 0.85  # hold at least this share of violations for a moderator...
     review_max_fpr: float = 0.005  # ...unless that holds more than this share of clean comments
     # A suspect keyword holds a comment only when the model gives its rule at least this much
-    # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr.
-    suspect_recall: float = 0.8
+    # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr. 0.75, not
+    # 0.8, since the corpus has literal dogs, boars and pigs in farm news: over six re-drawn
+    # splits 1.70% of clean comments held instead of 1.99%, 71.4% of violations caught instead
+    # of 72.0% (docs/evaluation.md).
+    suspect_recall: float = 0.75
     suspect_max_fpr: float = 0.05
 
 
