@@ -389,7 +389,8 @@ def collapse_elongation(text: str) -> str:
 
 
 _LETTER = r"[^\W_]"  # a letter or digit
-_SPACER = r"[\s.\-_*,/|+~:;'\"`^=#•·]"
+# Arabic script has its own comma, semicolon and five-pointed star: "ق، ح، ب" spaces a word too.
+_SPACER = r"[\s.\-_*,/|+~:;'\"`^=#•·\u060c\u061b\u066d]"
 _SPACED_LETTERS_RE = re.compile(
     rf"(?<!{_LETTER})(?:{_LETTER}{_SPACER}+){{2,}}{_LETTER}(?!{_LETTER})")
 _SPACER_RE = re.compile(_SPACER)

@@ -163,6 +163,9 @@ def test_collapse_elongation(raw, expected):
 @pytest.mark.parametrize(("raw", "expected"), [
     ("ك ل ب", "كلب"),
     ("ك.ل.ب", "كلب"),
+    ("ق، ح، ب، ة", "قحبة"),   # ARABIC COMMA
+    ("ك؛ل؛ب", "كلب"),         # ARABIC SEMICOLON
+    ("ك٭ل٭ب", "كلب"),         # ARABIC FIVE POINTED STAR
     ("ح_م_ا_ر", "حمار"),
     ("z a m e l", "zamel"),
     ("k-a-l-b", "kalb"),
