@@ -233,6 +233,8 @@ def test_comment_page_shows_history_and_the_authors_earlier_comments(site, moder
     assert "note &lt;b&gt;x&lt;/b&gt;" in page
     assert 'href="/review/comments/c-0"' in page
     assert "2 تعليق، 2 مرفوض" in page
+    # Why it was held, in the page's language; the exact term and score stay as the API gives them.
+    assert "إهانة: كلمة من القوائم → مراجعة" in page and "suspect term" in page
 
 
 def test_keyword_page_forms_are_for_admins(admin_browser, moderator_browser, site):
