@@ -103,6 +103,11 @@ def load_artifact(path: Path | str) -> ModelBundle:
     """
     directory = resolve_model_dir(path)
     metadata = read_metadata(directory)
+    if directory != Path(path) and metadata["model_version"] != directory.name:
+        # A registry's version folder is named after its model, and running workers refuse one
+        # that is not (service/reload.py): a worker starting now must agree with them.
+        raise ArtifactError(f"{directory} holds model {metadata['model_version']}, not "
+                            f"{directory.name}: a copied or renamed version folder")
     if metadata["sklearn_version"] != sklearn.__version__:
         raise ArtifactError(
             f"model {metadata['model_version']} was written by scikit-learn "

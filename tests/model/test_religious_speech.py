@@ -34,15 +34,16 @@ ANIMALS_NAMED_LITERALLY = [
     ("fr", "Notre chienne a eu six chiots, qui en veut un à Rabat ?"),
 ]
 
-# Still rejected on the model's score: known failures, kept visible. strict=True turns a fix into
-# a failure, so the marker is removed when the model learns them.
+# Still rejected on the model's score: known failures, kept visible in every run (XFAIL, or XPASS
+# once a model learns them: then the marker goes). Not strict, because `registry promote` runs
+# these tests on candidates, and a candidate that fixes one must not be refused for it.
 KNOWN_FAILURES = [
     pytest.param(
         "arabizi",
         "din lislam din salam",
         id="arabizi-known-failure-0",
         marks=pytest.mark.xfail(
-            strict=True, reason="the Arabizi word 'din' scores religion ~1.0 alone ('n3al din')"
+            strict=False, reason="the Arabizi word 'din' scores religion ~1.0 alone ('n3al din')"
         ),
     ),
     pytest.param(
@@ -50,7 +51,7 @@ KNOWN_FAILURES = [
         "اليهود والمسيحيين والمسلمين كلهم ولاد آدم",
         id="darija-known-failure-1",
         marks=pytest.mark.xfail(
-            strict=True, reason="three faiths named then 'كلهم' scores incitement ~0.97"
+            strict=False, reason="three faiths named then 'كلهم' scores incitement ~0.97"
         ),
     ),
 ]
