@@ -69,8 +69,13 @@ def read_jsonl(path: Path) -> tuple[list[Example], DataSource]:
         raw = path.read_bytes()
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}:{line}: not UTF-8 (byte {raw[error.start]:#04x})") from error
     examples = []
-    for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -86,10 +91,14 @@ def parse_row(row: dict, default_source: str) -> Example:
     text = row["text"]
     if not isinstance(text, str) or not text.strip():
         raise ValueError("'text' must be a non-empty string")
+    given = row.get("labels", {})
+    if not isinstance(given, dict):
+        raise ValueError(f"'labels' must be an object of rule: 0, 1 or null, not {given!r}")
     labels = {}
     for rule in RULES:
-        value = row.get("labels", {}).get(rule)
-        if value not in (0, 1, None):
+        value = given.get(rule)
+        # true == 1 in Python, but a label written true is a file made by hand: say so.
+        if isinstance(value, bool) or value not in (0, 1, None):
             raise ValueError(f"label {rule}={value!r} is not 0, 1 or null")
         labels[rule] = value
     source = row.get("source") or default_source

@@ -1,7 +1,7 @@
 """Export moderators' decisions as labelled comments for retraining.
 
     python -m training.export --out site_labels.jsonl [--database-url URL]
-    python -m training.train --data site_labels.jsonl --out models/
+    python -m training.train --decisions site_labels.jsonl --out models/
 
 Rows are in the unified format of ../shared/data (see its README): ``labels`` per rule, 1, 0 or
 null. Only a person's decision is a label; a comment the system decided and no one looked at

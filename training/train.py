@@ -53,6 +53,7 @@ from service.rules import RULES
 from training.cli import command_parser, reports_user_errors
 from training.data import (
     CORPUS_SOURCE,
+    DataError,
     DataSource,
     Example,
     dedup_key,
@@ -62,6 +63,7 @@ from training.data import (
     read_paths,
 )
 from training.decisions import apply_decisions, read_decision_database, read_decision_files
+from training.export import SOURCE as DECISIONS_SOURCE
 from training.tables import TableSpec, parse_label_mapping, read_tables
 from training.thresholds import ThresholdTargets, binary_metrics, choose_thresholds
 
@@ -327,6 +329,12 @@ def gather(
     """Read every source; return (corpus rows, other rows, sources) with decisions applied."""
     corpus, corpus_sources = read_corpus(corpus_dir) if corpus_dir else read_corpus()
     external, external_sources = read_paths(data_paths)
+    if any(e.source == DECISIONS_SOURCE for e in external):
+        # Read as data, decisions lose to the corpus's copy of the same text (deduplication keeps
+        # the first); read as decisions, they win over every source.
+        raise DataError(f"moderators' decisions (rows of source {DECISIONS_SOURCE!r}, written by "
+                        f"training.export) in --data {' '.join(map(str, data_paths))}: pass "
+                        "that file with --decisions instead")
     table_rows, table_sources = read_tables(list(tables))
     decision_rows, decision_sources = read_decision_files(decisions)
     if decisions_db:

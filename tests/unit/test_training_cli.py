@@ -36,6 +36,31 @@ def test_train_with_a_missing_decisions_file(tmp_path, capsys):
     assert error_line(capsys) == f"error: cannot read {missing}: No such file or directory"
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    (b'{"text": "caf\xe9", "labels": {}}', "data.jsonl:2: not UTF-8 (byte 0xe9)"),
+    (b'{"text": "x", "labels": "insult"}', "data.jsonl:2: 'labels' must be an object"),
+    (b'{"text": "x", "labels": null}', "data.jsonl:2: 'labels' must be an object"),
+    (b'{"text": "x", "labels": {"insult": true}}', "data.jsonl:2: label insult=True is not 0"),
+])
+@pytest.mark.parametrize("option", ["--data", "--decisions"])
+def test_train_names_the_bad_line_of_a_file(tmp_path, capsys, option, line, message):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b'{"text": "ok", "labels": {"insult": 0}}\n' + line + b"\n")
+    assert train.main(["--out", str(tmp_path / "models"), option, str(path)]) == 2
+    assert message in error_line(capsys)
+
+
+def test_train_refuses_decisions_given_as_data(tmp_path, capsys):
+    # Read as data, a decision loses to the corpus's copy of the same text; as decisions it wins.
+    path = tmp_path / "site_labels.jsonl"
+    path.write_text('{"id": "site:c1", "text": "tawa9o3ati: raja 2-1", "source": "site", '
+                    '"labels": {"insult": 1, "incitement": null, "religion": null}}\n',
+                    encoding="utf-8")
+    assert train.main(["--out", str(tmp_path / "models"), "--data", str(path)]) == 2
+    assert "pass that file with --decisions instead" in error_line(capsys)
+    assert not (tmp_path / "models").exists()
+
+
 def test_train_with_a_missing_table(tmp_path, capsys):
     missing = tmp_path / "sample.csv"
     args = ["--out", str(tmp_path / "models"), "--table", str(missing), "--label", "insult=x"]
