@@ -1,6 +1,6 @@
 """Export moderators' decisions as labelled comments for retraining.
 
-    python -m training.export --out site_labels.jsonl [--database-url URL]
+    python -m training.export --out site_labels.jsonl [--database-url URL] [--site NAME]
     python -m training.train --decisions site_labels.jsonl --out models/
 
 Rows are in the unified format of ../shared/data (see its README): ``labels`` per rule, 1, 0 or
@@ -20,8 +20,10 @@ a comment stays in the same split across exports; ``--split train`` puts every r
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -42,8 +44,13 @@ SOURCE = "site"
 DIALECT = "unknown (this site's comments)"
 
 
-def label_row(row, unnamed_rules: int | None = None, split: str | None = None) -> dict | None:
-    """Return the unified-format row for a comment a person decided, or None if it is no label."""
+def label_row(row, unnamed_rules: int | None = None, split: str | None = None,
+              site: str | None = None) -> dict | None:
+    """Return the unified-format row for a comment a person decided, or None if it is no label.
+
+    The id is ``site:<comment id>``, or ``site:<site>:<comment id>`` with ``site``: two sites'
+    comment ids can meet, and training reads one id with two texts as an edited comment.
+    """
     if not row.human_decided:
         return None
     if row.status == PUBLISHED:
@@ -54,13 +61,15 @@ def label_row(row, unnamed_rules: int | None = None, split: str | None = None) -
         original = "reject:" + ",".join(row.rules)
     else:
         return None
-    return {"id": f"{SOURCE}:{row.id}", "text": row.text, "source": SOURCE,
+    row_id = f"{SOURCE}:{site}:{row.id}" if site else f"{SOURCE}:{row.id}"
+    return {"id": row_id, "text": row.text, "source": SOURCE,
             "split": split or hash_split(row.text), "dialect": DIALECT, "labels": labels,
             "orig_label": original}
 
 
 def export_rows(database_url: str, unnamed_rules: int | None = None,
-                split: str | None = None) -> Iterator[tuple[str, dict | None]]:
+                split: str | None = None, site: str | None = None
+                ) -> Iterator[tuple[str, dict | None]]:
     """Yield (kind, row) for every comment a person decided; kind says why a row is None.
 
     :raise DataError: when the database is missing, unreachable or has no comments table.
@@ -73,7 +82,7 @@ def export_rows(database_url: str, unnamed_rules: int | None = None,
                             comments.c.human_decided)
                      .where(comments.c.human_decided).order_by(comments.c.pk))
             for row in connection.execution_options(yield_per=1000).execute(query):
-                labelled = label_row(row, unnamed_rules, split)
+                labelled = label_row(row, unnamed_rules, split, site)
                 kind = ("no_rule" if labelled is None else
                         "approved" if row.status == PUBLISHED else "rejected")
                 yield kind, labelled
@@ -101,14 +110,14 @@ def check_sqlite_file(database_url: str) -> None:
 
 
 def write_export(database_url: str, out: Path, unnamed_rules: int | None = None,
-                 split: str | None = None) -> Counter:
+                 split: str | None = None, site: str | None = None) -> Counter:
     """Write the labels to ``out`` atomically; return how many rows of each kind were seen."""
     counts: Counter = Counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, suffix=".tmp",
                                      delete=False) as handle:
         try:
-            for kind, row in export_rows(database_url, unnamed_rules, split):
+            for kind, row in export_rows(database_url, unnamed_rules, split, site):
                 counts[kind] += 1
                 if row is not None:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -117,6 +126,13 @@ def write_export(database_url: str, out: Path, unnamed_rules: int | None = None,
             raise
     os.replace(handle.name, out)
     return counts
+
+
+def site_name(value: str) -> str:
+    """A --site value: letters, digits, dot, dash and underscore (it becomes part of ids)."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,50}", value):
+        raise argparse.ArgumentTypeError("1-50 letters, digits, '.', '_' or '-'")
+    return value
 
 
 def default_database_url() -> str:
@@ -136,9 +152,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="label of the rules a rejection did not name (default: null)")
     parser.add_argument("--split", choices=("train", "dev", "test"), default=None,
                         help="put every row in this split instead of the hash split")
+    parser.add_argument("--site", type=site_name, default=None,
+                        help="name this site in every id (site:NAME:ID), to train on the "
+                             "exports of several sites together")
     args = parser.parse_args(argv)
     url = args.database_url or default_database_url()
-    counts = write_export(url, args.out, 0 if args.unnamed_rules == "zero" else None, args.split)
+    counts = write_export(url, args.out, 0 if args.unnamed_rules == "zero" else None, args.split,
+                          args.site)
     written = counts["approved"] + counts["rejected"]
     print(f"wrote {written} labelled comments to {args.out} ({counts['approved']} approved, "
           f"{counts['rejected']} rejected with rules; {counts['no_rule']} rejections named no "

@@ -9,6 +9,7 @@ from tests.conftest import FIXTURES
 from tests.queue.conftest import BLOCKED, CLEAN, SUSPECT, both_backends
 from tests.servers import ROOT
 from training.data import read_paths
+from training.decisions import latest_decisions, read_decision_files
 from training.export import write_export
 from training.train import TrainingParams, train
 
@@ -71,8 +72,26 @@ def test_the_command_line_and_training_accept_the_export(site, moderator, admin,
     corpus.mkdir()
     (corpus / "tiny.jsonl").write_bytes((FIXTURES / "tiny_corpus.jsonl").read_bytes())
     registry = tmp_path / "models"
-    train([out], registry, TrainingParams(min_df=1, max_features=20_000), progress=False,
-          corpus_dir=corpus)
+    train([], registry, TrainingParams(min_df=1, max_features=20_000), progress=False,
+          corpus_dir=corpus, decisions=[out])
     version = (registry / "current").read_text().strip()
     metadata = json.loads((registry / version / "metadata.json").read_text())
     assert any(source["path"] == str(out) for source in metadata["data_sources"])
+
+
+def test_two_sites_exports_keep_both_sites_decisions(site, moderator, admin, db_url, tmp_path):
+    # Without a site name both exports say "site:c-1", and training reads one id with two texts
+    # as one comment edited: the first site's decision would vanish.
+    site.submit("c-1", SUSPECT + " 1")
+    moderator.decide("c-1", "reject", rules=["insult"])
+    first, second = tmp_path / "hespress.jsonl", tmp_path / "le360.jsonl"
+    write_export(db_url, first, site="hespress")
+    lines = first.read_text(encoding="utf-8").replace("hespress", "le360")
+    second.write_text(lines.replace(SUSPECT + " 1", CLEAN), encoding="utf-8")
+    rows, _ = read_decision_files([first, second])
+    labelled, _ = latest_decisions(rows)
+    assert sorted(e.id for e in labelled) == ["site:hespress:c-1", "site:le360:c-1"]
+    result = subprocess.run([sys.executable, "-m", "training.export", "--out", str(first),
+                             "--database-url", db_url, "--site", "bad name"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--site" in result.stderr
