@@ -4,16 +4,20 @@ stderr and exit status 2, as argparse does for a bad option. A traceback is kept
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 
 from service.model import ArtifactError
 from training.data import DataError
 
 # A missing or malformed input, or a folder with no usable model: the person running the
 # command can fix it from the message alone, so a traceback would only hide the message.
-USER_ERRORS: tuple[type[Exception], ...] = (DataError, ArtifactError, FileNotFoundError)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    DataError, ArtifactError, FileNotFoundError, FileExistsError)
 USAGE_STATUS = 2
 
 
@@ -45,9 +49,37 @@ def reports_user_errors(main: Callable[[list[str] | None], int]) -> Callable[...
 
     @functools.wraps(main)
     def wrapper(argv: list[str] | None = None) -> int:
-        try:
-            return main(argv)
-        except USER_ERRORS as error:
-            return print_error(error)
+        with exits_cleanly_on_sigterm():
+            try:
+                return main(argv)
+            except USER_ERRORS as error:
+                return print_error(error)
+            except KeyboardInterrupt:
+                # Every model is staged and published by one rename, so an interruption leaves
+                # nothing half-written, and its traceback would say nothing the user needs.
+                print("interrupted (a model is published whole or not at all)", file=sys.stderr)
+                return 128 + signal.SIGINT
 
     return wrapper
+
+
+@contextlib.contextmanager
+def exits_cleanly_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM (kill, a CI timeout, a container stop) into SystemExit while a command runs.
+
+    Python's default for SIGTERM is to die at once, skipping the ``except``/``finally`` blocks that
+    remove a half-written model folder; as an exception, they run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _exit(signum, frame):
+        print("terminated (a model is published whole or not at all)", file=sys.stderr)
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

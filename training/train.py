@@ -304,7 +304,14 @@ def write_artifact(
         if finish is not None:
             finish(staging)
         staging.chmod(0o755)
-        os.rename(staging, target)
+        try:
+            os.rename(staging, target)
+        except OSError as error:
+            if not target.exists():
+                raise
+            # Another training of the same data finished in the same second (same version).
+            raise FileExistsError(f"{target} was written meanwhile by another training; "
+                                  "versions are never overwritten: train again") from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

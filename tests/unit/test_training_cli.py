@@ -4,6 +4,8 @@ no traceback. A bug still raises."""
 from __future__ import annotations
 
 import importlib
+import os
+import signal
 import subprocess
 import sys
 
@@ -11,6 +13,7 @@ import pytest
 
 from service.config import PROJECT_ROOT
 from training import baseline, evaluate, export, registry, resplit, significance, train
+from training.cli import reports_user_errors
 
 COMMANDS = ["train", "evaluate", "baseline", "export", "resplit", "significance", "registry"]
 
@@ -178,3 +181,53 @@ def test_help_shows_the_example_commands_as_written(module, example, capsys):
     with pytest.raises(SystemExit):
         module.main(["--help"])
     assert example in capsys.readouterr().out
+
+
+def test_sigterm_while_a_model_is_written_leaves_no_staging_folder(tmp_path, capsys):
+    # SIGTERM kills Python without running cleanup; a training command turns it into SystemExit,
+    # so the half-written folder is removed. The signal is sent from inside the write.
+    def terminate(staging):
+        assert staging.name.startswith(".staging-") and any(staging.iterdir())
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    @reports_user_errors
+    def command(argv):
+        train.write_artifact(tmp_path, classifier=[], metadata={"model_version": "v1",
+                             "metrics": {}}, finish=terminate)
+        return 0
+
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as exited:
+        command([])
+    assert exited.value.code == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is previous  # put back after the command
+    assert "terminated" in capsys.readouterr().err
+
+
+def test_ctrl_c_prints_one_line_not_a_traceback(capsys):
+    @reports_user_errors
+    def command(argv):
+        raise KeyboardInterrupt
+
+    assert command([]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("interrupted")
+
+
+def test_a_version_written_meanwhile_by_another_training_is_a_clear_error(tmp_path, capsys):
+    # Two trainings of the same data finishing in the same second name the same version.
+    def other_training_wins(staging):
+        (tmp_path / "v1").mkdir()
+        (tmp_path / "v1" / "model.joblib").write_text("theirs")
+
+    @reports_user_errors
+    def command(argv):
+        train.write_artifact(tmp_path, classifier=[], metadata={"model_version": "v1",
+                             "metrics": {}}, finish=other_training_wins)
+        return 0
+
+    assert command([]) == 2
+    assert "written meanwhile by another training" in error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v1"]  # theirs, untouched
+    assert (tmp_path / "v1" / "model.joblib").read_text() == "theirs"
