@@ -106,7 +106,7 @@ def check_sqlite_file(database_url: str) -> None:
         return  # a server, or a SQLite URI whose options are SQLite's to interpret
     if url.database and url.database != ":memory:" and not Path(url.database).exists():
         raise DataError(f"no database at {url.database} (`make run` creates the service's); "
-                        "pass --database-url or MODERATION_DATABASE_URL to name another")
+                        "name another with the URL you pass (or MODERATION_DATABASE_URL)")
 
 
 def write_export(database_url: str, out: Path, unnamed_rules: int | None = None,

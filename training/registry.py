@@ -118,7 +118,17 @@ def read_history(models: Path) -> list[dict]:
         lines = (models / HISTORY_FILE).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return []
-    return [json.loads(line) for line in lines if line.strip()]
+    entries = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(json.loads(line))
+        except ValueError as error:
+            # A machine that lost power mid-append leaves a cut line: say where, and change nothing.
+            raise RegistryError(f"{models / HISTORY_FILE}:{number} is not a JSON line ({error}); "
+                                "repair or delete that line, then run the command again") from error
+    return entries
 
 
 def append_history(models: Path, entry: dict) -> None:

@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -336,6 +337,9 @@ def gather(
     """Read every source; return (corpus rows, other rows, sources) with decisions applied."""
     corpus, corpus_sources = read_corpus(corpus_dir) if corpus_dir else read_corpus()
     external, external_sources = read_paths(data_paths)
+    empty = [source.path for source in external_sources if source.rows == 0]
+    if empty:  # most likely the wrong file: training on without it would hide that
+        raise DataError(f"{', '.join(empty)} holds no comments")
     if any(e.source == DECISIONS_SOURCE for e in external):
         # Read as data, decisions lose to the corpus's copy of the same text (deduplication keeps
         # the first); read as decisions, they win over every source.
@@ -636,7 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     if current != metadata["model_version"]:
         print(
             f"the registry still serves {current}; to serve this one: "
-            f"python -m training.registry promote {metadata['model_version']} --models {args.out}"
+            f"python -m training.registry promote {metadata['model_version']} "
+            f"--models {shlex.quote(str(args.out))}"
         )
     return 0
 

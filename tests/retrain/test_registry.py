@@ -253,6 +253,20 @@ def test_history_command_prints_every_change(make_registry, models, corpus_dir, 
     assert os.path.exists(registry / HISTORY_FILE)
 
 
+def test_a_history_line_cut_short_is_named_not_a_traceback(make_registry, models, corpus_dir,
+                                                          capsys):
+    registry = make_registry("weak", "good")
+    assert cli(registry, corpus_dir, "promote", models["good"].name) == 0
+    with (registry / HISTORY_FILE).open("a", encoding="utf-8") as handle:
+        handle.write('{"action": "promote", "fr')  # the power went mid-append
+    capsys.readouterr()
+    assert main(["history", "--models", str(registry)]) == 2
+    assert main(["rollback", "--models", str(registry), "--reason", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "history.jsonl:2 is not a JSON line" in err and "Traceback" not in err
+    assert read_current(registry) == models["good"].name  # nothing changed
+
+
 def test_the_first_promotion_of_a_registry_needs_only_the_gate(make_registry, models, corpus_dir):
     registry = make_registry("good")
     (registry / "current").unlink()

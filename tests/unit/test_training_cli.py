@@ -53,6 +53,13 @@ def test_train_names_the_bad_line_of_a_file(tmp_path, capsys, option, line, mess
     assert message in error_line(capsys)
 
 
+def test_train_refuses_an_empty_data_file(tmp_path, capsys):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n", encoding="utf-8")
+    assert train.main(["--out", str(tmp_path / "models"), "--data", str(path)]) == 2
+    assert error_line(capsys) == f"error: {path} holds no comments"
+
+
 def test_train_refuses_decisions_given_as_data(tmp_path, capsys):
     # Read as data, a decision loses to the corpus's copy of the same text; as decisions it wins.
     path = tmp_path / "site_labels.jsonl"
