@@ -424,8 +424,11 @@ def train(
             write_report(staging, examples, current, keyword_dir, progress=progress)
 
     target = write_artifact(out_dir, classifier, metadata, finish=finish)
-    if not (out_dir / CURRENT_POINTER).exists():
-        point_current(out_dir, metadata["model_version"])
+    from training.registry import registry_lock  # here: the registry imports this module's users
+
+    with registry_lock(out_dir):  # two first trainings at once: the first to finish serves
+        if not (out_dir / CURRENT_POINTER).exists():
+            point_current(out_dir, metadata["model_version"])
     return target
 
 

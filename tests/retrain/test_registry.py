@@ -7,11 +7,14 @@ import json
 import os
 import re
 import shutil
+import threading
+import time
 
 import pytest
 
 from service.model import ARTIFACT_FILE, CURRENT_POINTER, ArtifactError, load_artifact
-from tests.retrain.conftest import GATE
+from tests.retrain.conftest import GATE, PARAMS
+from tests.servers import wait_until
 from training.registry import (
     DEFAULT_GATE,
     HISTORY_FILE,
@@ -20,11 +23,13 @@ from training.registry import (
     promote,
     read_current,
     read_history,
+    registry_lock,
     rollback,
     run_gate,
     set_current,
     version_stack,
 )
+from training.train import train
 
 
 @pytest.fixture(autouse=True)
@@ -275,3 +280,20 @@ def test_the_first_promotion_of_a_registry_needs_only_the_gate(make_registry, mo
     assert all(c.current is None and c.passed for c in promotion.comparisons)
     (entry,) = read_history(registry)
     assert entry["from"] is None and entry["metrics"]["current"] is None
+
+
+def test_the_first_training_into_an_empty_registry_points_current_under_the_lock(tmp_path,
+                                                                                 corpus_dir):
+    # Two first trainings at once both saw no `current` and both wrote it, last one winning.
+    registry = tmp_path / "models"
+    done = []
+    with registry_lock(registry):
+        worker = threading.Thread(target=lambda: done.append(
+            train([], registry, PARAMS, progress=False, corpus_dir=corpus_dir, report=False)))
+        worker.start()
+        wait_until(lambda: any(p.name[0].isdigit() for p in registry.iterdir()), 120, 0.05,
+                   "the version folder")
+        time.sleep(0.3)
+        assert not (registry / CURRENT_POINTER).exists()  # waiting for the lock
+    worker.join(60)
+    assert done and read_current(registry) == done[0].name
