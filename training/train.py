@@ -340,6 +340,9 @@ def gather(
     empty = [source.path for source in external_sources if source.rows == 0]
     if empty:  # most likely the wrong file: training on without it would hide that
         raise DataError(f"{', '.join(empty)} holds no comments")
+    if external and all(e.labels[rule] is None for e in external for rule in RULES):
+        print(f"warning: no row of --data {' '.join(map(str, data_paths))} has a label (every "
+              "rule null): they teach the model nothing", file=sys.stderr)
     if any(e.source == DECISIONS_SOURCE for e in external):
         # Read as data, decisions lose to the corpus's copy of the same text (deduplication keeps
         # the first); read as decisions, they win over every source.

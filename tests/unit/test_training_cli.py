@@ -60,6 +60,13 @@ def test_train_refuses_an_empty_data_file(tmp_path, capsys):
     assert error_line(capsys) == f"error: {path} holds no comments"
 
 
+def test_train_warns_of_a_data_file_without_labels(tmp_path, capsys):
+    path = tmp_path / "unlabelled.jsonl"
+    path.write_text('{"text": "تعليق بلا تصنيف", "labels": {}}\n', encoding="utf-8")
+    train.gather([path])
+    assert "has a label (every rule null): they teach the model nothing" in capsys.readouterr().err
+
+
 def test_train_refuses_decisions_given_as_data(tmp_path, capsys):
     # Read as data, a decision loses to the corpus's copy of the same text; as decisions it wins.
     path = tmp_path / "site_labels.jsonl"
