@@ -29,6 +29,9 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   two words ("ولد.الحرام") is a disguise, not a full stop, and still matches.
 - Words cut apart by emoji alone ("ز😡امل", "ق🤬ح🤬ب🤬ة") are also read joined, as the normalizer
   joins letters spaced out with punctuation.
+- A French or English term matches a word with letters masked by stars ("p*te", "f**k"): a run
+  of n stars stands for 1 to n + 1 letters. Arabizi terms are not guessed this way: their digits
+  are letters, and their skeletons are too short to guess from.
 
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
 ``fold_leet`` only, because French words run through the Arabizi skeleton meet innocent ones
@@ -140,6 +143,8 @@ _EMOJI = (
     "\U0001f000-\U0001faff"  # Mahjong Tiles .. Symbols and Pictographs Extended-A (😡 🤬 🖕)
 )
 _EMOJI_RE = re.compile(f"[{_EMOJI}]")
+_MASK_RE = re.compile(r"\*+")  # stars between two parts of one Latin word: "f*ck", "p**e"
+_MIN_MASKED_VISIBLE = 2  # letters left showing: "*" alone, or "c*", is no word to guess
 _EMOJI_GAP_RE = re.compile(f"[{_EMOJI}]+")
 # A word as its writer wrote it: letters and digits with their marks, tatweel and invisible
 # characters, and hyphens between letters ("pique-nique" is one word here, two tokens).
@@ -422,11 +427,16 @@ class KeywordMatcher:
         self._allow = frozenset(_allow_keys(allow))
         self._allowed_as_written = any(key.startswith("w:") for key in self._allow)
         self._cache: dict[str, _TokenInfo] = {}
+        # French and English one-word terms as leet folds, for words masked with "*" ("p*te").
+        self._maskable: list[tuple[str, KeywordEntry]] = []
         for number, entry in enumerate(self.entries, 1):
             problem = entry_problem(entry)
             if problem:
                 raise ValueError(f"keyword entry {number} ({entry.rule}/{entry.term!r}): {problem}")
             self._index(entry)
+            tokens = _term_tokens(entry.term)
+            if len(tokens) == 1 and not tokens[0].arabic and _is_leet_only(entry):
+                self._maskable.append((fold_leet(tokens[0].text), entry))
 
     @classmethod
     def from_directory(cls, directory: Path | str) -> KeywordMatcher:
@@ -502,6 +512,32 @@ class KeywordMatcher:
         found = self._hits(["".join(words[first:last + 1]) for first, last in runs])
         return [(runs[first][0], runs[last][1], entry) for first, last, entry in found]
 
+    def _masked_hits(self, normalized: str, words: list[str]) -> list[_Hit]:
+        """Return the French and English terms written with letters masked by "*" ("f*ck",
+        "p*te", "enc**lé"): each run of stars stands for one to (stars + 1) letters."""
+        spans = _word_spans(normalized, words, len(words) - 1)
+        found: list[_Hit] = []
+        first = 0
+        while first < len(words):
+            last = first
+            while (last + 1 < len(words) and not _token(words[last]).arabic
+                   and not _token(words[last + 1]).arabic
+                   and _MASK_RE.fullmatch(normalized, spans[last][1], spans[last + 1][0])):
+                last += 1
+            if last > first:
+                pattern = "".join(
+                    re.escape(fold_leet(words[k])) + (
+                        "" if k == last else
+                        f"[a-z]{{1,{spans[k + 1][0] - spans[k][1] + 1}}}")
+                    for k in range(first, last + 1))
+                visible = sum(len(words[k]) for k in range(first, last + 1))
+                if visible >= _MIN_MASKED_VISIBLE:
+                    masked = re.compile(pattern)
+                    found += [(first, last, entry) for key, entry in self._maskable
+                              if masked.fullmatch(key)]
+            first = last + 1
+        return found
+
     def _stands(self, hit: _Hit, text: str, mapped: MappedText,
                 spans: list[tuple[int, int]]) -> bool:
         """Return whether a hit survives what only the written text shows: clause punctuation
@@ -523,6 +559,8 @@ class KeywordMatcher:
         found = self._hits(words)
         if _EMOJI_RE.search(normalized):
             found += self._glued_hits(normalized, words)
+        if "*" in normalized:
+            found += self._masked_hits(normalized, words)
         if not found:
             return []
         spans = _word_spans(normalized, words, max(last for _, last, _ in found))

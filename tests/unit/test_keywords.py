@@ -606,3 +606,29 @@ def test_a_reported_slogan_is_a_mention(shipped, text, reported):
     assert is_mention(text, match.start, match.end) is reported
     assert decide(clean, [match], policy, text)[0] == ("approve" if reported else "reject")
     assert decide(supported, [match], policy, text)[0] == ("review" if reported else "reject")
+
+
+# --- Letters masked with "*" ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("f*ck you", "fuck"), ("f**k islam", "fuck"), ("fils de p*te", "pute"),
+    ("c*nnard", "connard"), ("enc*lé de ministre", "enculé"), ("p*tain de retard", "putain"),
+])
+def test_french_and_english_terms_masked_with_stars_are_caught(shipped, text, term):
+    (match,) = [m for m in shipped.find(text) if m.term == term]
+    assert "*" in text[match.start:match.end] and match.level == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "prix* 30dh", "*important*", "le 2*3 fait 6", "ce m*c est nul", "note*: voir plus bas",
+])
+def test_stars_that_mask_no_listed_word_match_nothing(shipped, text):
+    assert shipped.find(text) == []
+
+
+def test_only_french_and_english_terms_are_guessed_under_stars():
+    # Arabizi spells with digits and a skeleton: a star there is no letter to guess.
+    arabizi = KeywordMatcher([KeywordEntry("insult", "block", "9a7ba", "darija: whore")])
+    assert arabizi.find("9*7ba") == []
+    french = KeywordMatcher([KeywordEntry("insult", "block", "salope", "fr: slut")])
+    assert [m.term for m in french.find("sal*pe")] == ["salope"]
