@@ -116,7 +116,9 @@ def login_required(admin: bool = False):
 
 def _local_target(target: str | None, default: str) -> str:
     """Return ``target`` if it is a path in this workspace, else ``default`` (no open redirect)."""
-    if target:
+    # A control character could never be a header value (a CR/LF would end it): the redirect
+    # would fail after the decision was saved, so such a target is no target.
+    if target and not any(ord(c) < 32 or ord(c) == 127 for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/review/"):
             return target

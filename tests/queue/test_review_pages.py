@@ -177,6 +177,15 @@ def test_a_nul_character_in_a_form_is_400_and_changes_nothing(site, moderator_br
     assert browser.post("/review/login", login).status_code == 400
 
 
+@pytest.mark.parametrize("target", ["/review/\r\nX: 1", "/review/queue\nSet-Cookie: x=1"])
+def test_a_next_target_with_a_line_break_falls_back_to_the_queue(site, moderator_browser, target):
+    site.submit("c-1", SUSPECT)
+    response = moderator_browser.post("/review/comments/c-1/decision",
+                                      {"decision": "approve", "next": target})
+    assert response.status_code == 302 and response.location.endswith("/review/queue")
+    assert site.get("/v1/comments/c-1")[1]["status"] == "published"
+
+
 def test_bulk_select_decides_every_checked_comment(site, moderator_browser):
     for i in range(3):
         site.submit(f"c-{i}", SUSPECT)
