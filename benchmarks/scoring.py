@@ -25,12 +25,15 @@ from pathlib import Path
 import joblib
 from threadpoolctl import threadpool_limits
 
+from service.config import DEFAULTS
 from service.keywords import KeywordMatcher, load_keyword_entries
 from service.model import load_artifact
 from service.scoring import Moderator
 from training.baseline import BASELINE_FILE, fit_baseline
 from training.data import read_corpus, read_paths
 from training.train import TrainingParams, split_examples
+
+MAX_CHARS = DEFAULTS["MAX_TEXT_CHARS"]  # the longest comment the API accepts by default
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,6 +184,17 @@ def main(argv: list[str] | None = None) -> int:
         ours_batch = throughput(moderator.score_batch, batch_texts)
         base_batch = throughput(baseline.predict_proba, batch_texts)
 
+    # Texts at the length limit built to be slow: what one anonymous request can make us do.
+    hostile = {name: (text * (MAX_CHARS // len(text) + 1))[:MAX_CHARS] for name, text in (
+        ("hyphen run before a TLD", "a-"), ("underscores then @", "_"),
+        ("dotted run then @", "a."), ("listed terms everywhere", "rak hmar wld l9hba zamel "),
+        ("spaced letters", "k . a . l . b . "), ("emoji between letters", "ق🤬ح🤬ب🤬ة "),
+    )}
+    hostile["hyphen run before a TLD"] = hostile["hyphen run before a TLD"][:-5] + "x .com"
+    hostile["underscores then @"] = hostile["underscores then @"][:-1] + "@"
+    hostile["dotted run then @"] = hostile["dotted run then @"][:-1] + "@"
+    slowest = {name: max(time_each(moderator.score, [text] * 5)) for name, text in hostile.items()}
+
     entries, allow = load_keyword_entries(ROOT / "service" / "keywords")
     started = time.perf_counter()
     KeywordMatcher(entries, allow)
@@ -210,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
         f"baseline {base_batch:8.0f}/s"
     )
     print(f"{'keyword matcher build, shipped lists':42s} {build_ms:8.1f} ms ({len(entries)} terms)")
+    print(f"hostile {MAX_CHARS:,}-character comments, full verdict (slowest of 5), ms")
+    for name, seconds in slowest.items():
+        print(f"  {name:40s} {seconds * 1e3:8.1f}")
+    worst = max(slowest.values())
+    print(f"  a batch of 1,000 of the slowest: {worst * 1000:.1f} s "
+          f"(gunicorn's worker timeout: 30 s)")
     print(f"{'over HTTP, 1 gunicorn worker':42s} {'p50 ms':>8s} {'p99 ms':>8s} {'RSS MB':>8s}")
     for name, figures in (("ours", http_ours), ("baseline", http_base)):
         print(

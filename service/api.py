@@ -39,7 +39,8 @@ def moderate():
 def moderate_batch():
     """Score up to MAX_BATCH comments; results come back in the order sent."""
     config = current_app.config
-    texts = parse_moderate_batch(json_body(), config["MAX_TEXT_CHARS"], config["MAX_BATCH"])
+    texts = parse_moderate_batch(json_body(), config["MAX_TEXT_CHARS"], config["MAX_BATCH"],
+                                 config["MAX_BATCH_CHARS"])
     return jsonify({"results": [d.to_dict() for d in get_moderator().score_batch(texts)]})
 
 

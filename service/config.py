@@ -17,6 +17,7 @@ DEFAULTS: dict[str, object] = {
     "THRESHOLDS": {},
     "MAX_TEXT_CHARS": 5000,
     "MAX_BATCH": 1000,
+    "MAX_BATCH_CHARS": 1_000_000,
     # Flask refuses larger bodies with 413 before any parsing happens.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     # Moderation queue (docs/queue.md). Unset DATABASE_URL means a SQLite file in the instance

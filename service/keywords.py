@@ -47,6 +47,7 @@ Results are cached per distinct token, so ``find`` costs about a dict lookup per
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -299,15 +300,23 @@ def as_written(text: str) -> str:
     return strip_zero_width_and_bidi(strip_tatweel(strip_diacritics(lowercase(apply_nfkc(text)))))
 
 
-def _written_word(text: str, start: int, end: int) -> str:
-    """Return the written word of ``text`` that holds the token at [start, end), compounds whole
-    ("pique-nique" for "nique"), or the token's own text if no written word holds it all."""
-    # Read a window, not the comment: a long comment full of hits costs no more per hit. A word
-    # longer than the window is cut, then compares unequal, and the hit stands.
-    for word in _WRITTEN_WORD_RE.finditer(text, max(0, start - 64), end + 64):
-        if word.start() <= start and end <= word.end():
-            return word.group()
-    return text[start:end]
+class _WrittenWords:
+    """The written words of one comment, read once, looked up by position."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._words = [(w.start(), w.end(), w.group()) for w in _WRITTEN_WORD_RE.finditer(text)]
+        self._starts = [start for start, _, _ in self._words]
+
+    def holding(self, start: int, end: int) -> str:
+        """Return the written word that holds the token at [start, end), compounds whole
+        ("pique-nique" for "nique"), or the token's own text if no written word holds it all."""
+        index = bisect.bisect_right(self._starts, start) - 1
+        if index >= 0:
+            word_start, word_end, word = self._words[index]
+            if word_start <= start and end <= word_end:
+                return word
+        return self.text[start:end]
 
 
 def _is_allowed_as_written(word: str, allow: frozenset[str]) -> bool:
@@ -429,6 +438,7 @@ class KeywordMatcher:
         self._cache: dict[str, _TokenInfo] = {}
         # French and English one-word terms as leet folds, for words masked with "*" ("p*te").
         self._maskable: list[tuple[str, KeywordEntry]] = []
+        self._cache_masked: dict[str, tuple[KeywordEntry, ...]] = {}
         for number, entry in enumerate(self.entries, 1):
             problem = entry_problem(entry)
             if problem:
@@ -532,13 +542,23 @@ class KeywordMatcher:
                     for k in range(first, last + 1))
                 visible = sum(len(words[k]) for k in range(first, last + 1))
                 if visible >= _MIN_MASKED_VISIBLE:
-                    masked = re.compile(pattern)
-                    found += [(first, last, entry) for key, entry in self._maskable
-                              if masked.fullmatch(key)]
+                    found += [(first, last, entry) for entry in self._unmask(pattern)]
             first = last + 1
         return found
 
-    def _stands(self, hit: _Hit, text: str, mapped: MappedText,
+    def _unmask(self, pattern: str) -> tuple[KeywordEntry, ...]:
+        """Return the maskable terms a masked word's pattern fits (cached: one comment can repeat
+        one masked word a thousand times)."""
+        entries = self._cache_masked.get(pattern)
+        if entries is None:
+            masked = re.compile(pattern)
+            entries = tuple(entry for key, entry in self._maskable if masked.fullmatch(key))
+            if len(self._cache_masked) >= self.CACHE_SIZE:
+                self._cache_masked.clear()
+            self._cache_masked[pattern] = entries
+        return entries
+
+    def _stands(self, hit: _Hit, written: _WrittenWords, mapped: MappedText,
                 spans: list[tuple[int, int]]) -> bool:
         """Return whether a hit survives what only the written text shows: clause punctuation
         inside a phrase, and words allowed as written (Salé, عزى, pique-nique)."""
@@ -549,7 +569,7 @@ class KeywordMatcher:
         if not self._allowed_as_written:
             return True
         return not any(
-            _is_allowed_as_written(_written_word(text, *mapped.span(*spans[k])), self._allow)
+            _is_allowed_as_written(written.holding(*mapped.span(*spans[k])), self._allow)
             for k in range(first, last + 1))
 
     def find(self, text: str) -> list[Match]:
@@ -565,7 +585,8 @@ class KeywordMatcher:
             return []
         spans = _word_spans(normalized, words, max(last for _, last, _ in found))
         mapped = normalize_with_offsets(text)
-        found = [hit for hit in found if self._stands(hit, text, mapped, spans)]
+        written = _WrittenWords(text) if self._allowed_as_written else None
+        found = [hit for hit in found if self._stands(hit, written, mapped, spans)]
         return _explain(found, words, spans, mapped)
 
 
@@ -613,7 +634,7 @@ def _explain(found: list[_Hit], words: list[str], spans: list[tuple[int, int]],
     matches = [Match(e.rule, e.level, e.term, start, end)
                for (_, start, end), (_, e) in best.items()]
     matches.sort(key=lambda m: (m.start, -m.end))
-    kept = [m for i, m in enumerate(matches) if not _is_covered(m, matches[:i])]
+    kept = _drop_covered(matches)
     return sorted(kept, key=lambda m: (m.start, m.end, m.rule))
 
 
@@ -625,11 +646,22 @@ def _preference(entry: KeywordEntry, written: str) -> tuple[int, bool, int]:
     return _LEVEL_RANK[entry.level], spelled in written, len(term_key(entry.term))
 
 
-def _is_covered(match: Match, before: list[Match]) -> bool:
-    """Return whether a longer match of the same rule, at the same or a higher level, contains
-    ``match`` (``before``: the matches sorted ahead of it, by start then longest first)."""
-    return any(other.rule == match.rule and other.end >= match.end
-               and _LEVEL_RANK[other.level] >= _LEVEL_RANK[match.level] for other in before)
+def _drop_covered(matches: list[Match]) -> list[Match]:
+    """Drop each match that a match sorted ahead of it (by start, then longest first) of the same
+    rule, at the same or a higher level, contains.
+
+    One pass keeping, per rule and level, the furthest end reached so far: comparing each match
+    with all those before it was quadratic, and a comment at the length limit can hold a thousand.
+    """
+    reach: dict[tuple[str, int], int] = {}
+    kept = []
+    for match in matches:
+        rank = _LEVEL_RANK[match.level]
+        if not any(reach.get((match.rule, higher), -1) >= match.end
+                   for higher in _LEVEL_RANK.values() if higher >= rank):
+            kept.append(match)
+        reach[match.rule, rank] = max(reach.get((match.rule, rank), -1), match.end)
+    return kept
 
 
 def _allow_keys(words: Iterable[str]) -> Iterable[str]:

@@ -59,7 +59,8 @@ def parse_moderate(payload: Any, max_chars: int) -> str:
     return check_text(require_object(payload).get("text"), max_chars)
 
 
-def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int) -> list[str]:
+def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int,
+                         max_batch_chars: int | None = None) -> list[str]:
     """Return the comment texts of a POST /v1/moderate/batch body."""
     texts = require_object(payload).get("texts")
     if texts is None:
@@ -85,6 +86,12 @@ def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int) -> list[s
     if errors:
         code = 413 if all(e["code"] == 413 for e in errors) else 422
         raise APIError(code, f"{len(errors)} of the texts are invalid", errors=errors)
+    total = sum(map(len, checked))
+    if max_batch_chars is not None and total > max_batch_chars:
+        # Scoring time grows with the characters, not the comments: a thousand texts at the
+        # length limit, each full of listed words, would outlast the worker's timeout.
+        raise APIError(413, f"'texts' hold {total:,} characters; the limit per request is "
+                            f"{max_batch_chars:,}: send them in smaller batches", field="texts")
     return checked
 
 

@@ -168,6 +168,17 @@ def test_too_many_texts_is_413(client, app):
     assert_error(post_json(client, "/v1/moderate/batch", {"texts": texts}), 413)
 
 
+def test_a_batch_over_its_character_budget_is_413(app_config):
+    from service import create_app
+
+    app_config["MAX_BATCH_CHARS"] = 100
+    client = create_app(app_config).test_client()
+    body = assert_error(post_json(client, "/v1/moderate/batch", {"texts": ["ب" * 60] * 2}), 413)
+    assert body["errors"] == [{"field": "texts", "message": body["description"]}]
+    assert "120 characters; the limit per request is 100" in body["description"]
+    assert post_json(client, "/v1/moderate/batch", {"texts": ["ب" * 50] * 2}).status_code == 200
+
+
 def test_body_over_the_request_limit_is_413(app_config):
     from service import create_app
 
