@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -174,6 +174,34 @@ def end_sessions_of(connection: Connection, user_id: int) -> None:
     connection.execute(update(login_sessions).where(
         login_sessions.c.user_id == user_id, login_sessions.c.ended_at.is_(None))
         .values(ended_at=utcnow()))
+
+
+def _user_id(connection: Connection, name: str) -> int:
+    user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
+    if user_id is None:
+        raise AccountError(f"no user {name!r}")
+    return user_id
+
+
+def revoke_tokens(connection: Connection, name: str) -> int:
+    """Delete every API token of the user ``name``; return how many there were.
+
+    :raise AccountError: when there is no such user.
+    """
+    return connection.execute(
+        delete(api_tokens).where(api_tokens.c.user_id == _user_id(connection, name))).rowcount
+
+
+def deactivate_user(connection: Connection, name: str) -> None:
+    """Lock an account out for good: no login, its sessions ended, its tokens revoked. The row
+    stays, so the audit log keeps naming who decided what.
+
+    :raise AccountError: when there is no such user.
+    """
+    user_id = _user_id(connection, name)
+    connection.execute(update(users).where(users.c.id == user_id).values(active=False))
+    end_sessions_of(connection, user_id)
+    connection.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id))
 
 
 def parse_api_keys(value: object) -> tuple[str, ...]:

@@ -242,7 +242,35 @@ def password_command(name: str, password: str) -> None:
             record_audit(connection, CLI_ACTOR, "user.password", detail={"name": name})
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"password changed for {name}", err=True)
+    click.echo(f"password changed for {name}; browser sessions ended (API tokens still work: "
+               f"`users revoke-tokens {name}` revokes them)", err=True)
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("name")
+def revoke_tokens_command(name: str) -> None:
+    """Revoke every API token of NAME (a leaked token, a script retired)."""
+    try:
+        with get_db().transaction() as connection:
+            count = accounts.revoke_tokens(connection, name)
+            record_audit(connection, CLI_ACTOR, "user.revoke_tokens",
+                         detail={"name": name, "tokens": count})
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"revoked {count} API token(s) of {name}", err=True)
+
+
+@users_cli.command("deactivate")
+@click.argument("name")
+def deactivate_command(name: str) -> None:
+    """Lock NAME out: no login, sessions ended, API tokens revoked (someone who left)."""
+    try:
+        with get_db().transaction() as connection:
+            accounts.deactivate_user(connection, name)
+            record_audit(connection, CLI_ACTOR, "user.deactivate", detail={"name": name})
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"deactivated {name}: sessions ended, API tokens revoked", err=True)
 
 
 @users_cli.command("token")

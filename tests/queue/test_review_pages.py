@@ -296,6 +296,28 @@ def test_a_new_password_ends_every_session_of_that_user(queue_app, moderator_bro
     assert moderator_browser.get("/review/queue").status_code == 200
 
 
+@both_backends
+def test_revoked_tokens_stop_working_and_a_deactivated_account_is_locked_out(
+        queue_app, queue_client, moderator_browser, browser):
+    cli = queue_app.test_cli_runner()
+    token = cli.invoke(args=["users", "token", "mona"]).output.strip()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert queue_client.get("/v1/queue", headers=bearer).status_code == 200
+    result = cli.invoke(args=["users", "revoke-tokens", "mona"])
+    assert result.exit_code == 0 and "revoked" in result.output
+    assert queue_client.get("/v1/queue", headers=bearer).status_code == 401
+    assert moderator_browser.get("/review/queue").status_code == 200  # sessions are not tokens
+
+    token = cli.invoke(args=["users", "token", "mona"]).output.strip()
+    assert cli.invoke(args=["users", "deactivate", "mona"]).exit_code == 0
+    assert moderator_browser.get("/review/queue").status_code == 302
+    assert queue_client.get("/v1/queue",
+                            headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert browser.login("mona").status_code == 401
+    assert "mona" not in cli.invoke(args=["users", "list"]).output
+    assert cli.invoke(args=["users", "deactivate", "nobody"]).exit_code != 0
+
+
 @pytest.mark.parametrize("url", ["/review/queue?status=nope", "/review/queue?cursor=zzz"])
 def test_bad_query_gives_an_html_422(moderator_browser, url):
     response = moderator_browser.client.get(url, headers={"Accept": "text/html"})
