@@ -14,11 +14,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.storage import api_tokens, login_sessions, users, utcnow
+from service.storage import api_tokens, login_failures, login_sessions, users, utcnow
 
 ROLES = ("moderator", "admin")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
@@ -202,6 +202,24 @@ def deactivate_user(connection: Connection, name: str) -> None:
     connection.execute(update(users).where(users.c.id == user_id).values(active=False))
     end_sessions_of(connection, user_id)
     connection.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id))
+
+
+LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
+MAX_LOGIN_FAILURES = 10  # per account name within the window
+
+
+def login_refused(connection: Connection, name: str) -> bool:
+    """Whether ``name`` has failed to log in too often lately to be checked again now."""
+    recent = connection.execute(
+        select(func.count()).select_from(login_failures)
+        .where(login_failures.c.name == name[:100],
+               login_failures.c.at > utcnow() - LOGIN_FAILURE_WINDOW)).scalar_one()
+    return recent >= MAX_LOGIN_FAILURES
+
+
+def record_login_failure(connection: Connection, name: str) -> None:
+    """Count a failed login for ``name`` (known or not: the answer must not tell them apart)."""
+    connection.execute(insert(login_failures).values(name=name[:100], at=utcnow()))
 
 
 def parse_api_keys(value: object) -> tuple[str, ...]:

@@ -17,6 +17,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "password": {"ar": "كلمة المرور", "fr": "Mot de passe"},
     "login_failed": {"ar": "اسم المستخدم أو كلمة المرور غير صحيحة",
                     "fr": "Nom ou mot de passe incorrect"},
+    "login_refused": {"ar": "محاولات فاشلة كثيرة لهذا الحساب: أعد المحاولة بعد ربع ساعة",
+                      "fr": "Trop d'échecs pour ce compte : réessayez dans un quart d'heure"},
     "queue": {"ar": "قائمة الانتظار", "fr": "File d'attente"},
     "keywords": {"ar": "قوائم الكلمات", "fr": "Listes de mots"},
     "settings": {"ar": "العتبات والنموذج", "fr": "Seuils et modèle"},

@@ -23,7 +23,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from service import auth, outbox, overrides, queue
+from service import accounts, auth, outbox, overrides, queue
 from service.accounts import authenticate
 from service.admin import keyword_view, refresh_now, threshold_view
 from service.db import get_db
@@ -137,10 +137,14 @@ def login():
     target = _local_target(request.values.get("next"), url_for("review.queue_page"))
     if request.method == "GET":
         return render_template("review/login.html", next=target)
+    name = request.form.get("username", "")
     with get_db().reading() as connection:
-        user = authenticate(connection, request.form.get("username", ""),
-                            request.form.get("password", ""))
+        if accounts.login_refused(connection, name):
+            return render_template("review/login.html", next=target, refused=True), 429
+        user = authenticate(connection, name, request.form.get("password", ""))
     if user is None:
+        with get_db().transaction() as connection:
+            accounts.record_login_failure(connection, name)
         return render_template("review/login.html", next=target, failed=True), 401
     lang = session.get("lang")
     auth.log_in(user)

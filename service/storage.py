@@ -222,6 +222,16 @@ login_sessions = Table(
 )
 Index("ix_login_sessions_user_id", login_sessions.c.user_id)
 
+# Failed logins by account name: ten in fifteen minutes and the name is refused for a while, so
+# a password cannot be guessed at the rate the server can check it (about 19 tries a second).
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_login_failures_name_at", login_failures.c.name, login_failures.c.at)
+
 # Keyword entries added or hidden by admins, layered over the files in KEYWORD_DIR.
 keyword_overrides = Table(
     "keyword_overrides", metadata,

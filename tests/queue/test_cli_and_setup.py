@@ -96,7 +96,7 @@ def test_db_upgrade_command_creates_the_schema_and_is_idempotent(tmp_path, model
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == 0, result.stderr
-        assert "database at revision 0002" in result.stdout
+        assert "database at revision 0003" in result.stdout
     engine = create_engine(url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
@@ -159,7 +159,7 @@ def test_a_short_api_key_stops_startup(queue_config):
 
 def test_upgrade_helper_on_an_existing_database_is_a_no_op(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == "0003"
 
 
 def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
@@ -172,7 +172,7 @@ def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
                                                 password_hash=password_hash, created_at=utcnow()))
     engine.dispose()
     upgrade(url)
-    assert current_revision(url) == "0002"
+    assert current_revision(url) == "0003"
     app = create_app({**queue_config, "DATABASE_URL": url})
     browser = Browser(app.test_client())
     assert browser.login("mona").status_code == 302

@@ -1,10 +1,14 @@
 """The moderators' pages, rendered on the server: login, CSRF, escaping, highlighting, forms."""
 
+import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import update
 
+from service.db import get_db_of
 from service.highlight import highlight
+from service.storage import login_failures, utcnow
 from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, Browser, both_backends
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
@@ -28,6 +32,22 @@ def test_wrong_password_or_unknown_user_is_refused(browser):
         assert response.status_code == 401
         assert "غير صحيحة" in response.get_data(as_text=True)
     assert browser.get("/review/queue").status_code == 302
+
+
+@both_backends
+def test_an_account_is_refused_for_a_while_after_ten_failed_logins(queue_app, browser):
+    for attempt in range(10):
+        assert browser.login("mona", f"guess number {attempt}").status_code == 401
+    response = browser.post("/review/login", {"username": "mona", "password": PASSWORD})
+    # ^ the right password, too late
+    assert response.status_code == 429
+    assert "محاولات فاشلة كثيرة" in response.get_data(as_text=True)
+    assert Browser(queue_app.test_client()).login("adil").status_code == 302  # others log in
+    # Fifteen minutes later the name may try again.
+    with get_db_of(queue_app).transaction() as connection:
+        connection.execute(update(login_failures).values(
+            at=utcnow() - dt.timedelta(minutes=16)))
+    assert browser.login("mona").status_code == 302
 
 
 def test_login_needs_the_csrf_token(browser):
