@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     overrides.init_app(app)
     outbox.init_app(app)
     register_blueprints(app)
+    app.after_request(add_security_headers)
     return app
 
 
@@ -45,6 +46,13 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     check_config(app.config)
     app.json.ensure_ascii = False  # Arabic stays readable in responses and logs.
+
+
+def add_security_headers(response):
+    """Headers every answer carries; the review pages add a Content-Security-Policy."""
+    # A browser must never read a JSON answer holding a reader's comment as HTML or script.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def register_blueprints(app: Flask) -> None:

@@ -125,7 +125,8 @@ class Database:
 
 def default_database_url(instance_path: str) -> str:
     """Return the embedded default: a SQLite file in the app's instance folder."""
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    # Owner only: the database holds readers' comments, accounts and password hashes.
+    Path(instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     return f"sqlite:///{Path(instance_path) / 'moderation.db'}"
 
 

@@ -138,6 +138,7 @@ def test_secret_key_is_generated_once_and_kept(model_dir, keyword_dir, tmp_path,
     assert first.secret_key == second.secret_key == key_file.read_text().strip()
     assert len(first.secret_key) >= 64
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700  # the database lives there too
     assert create_app({**config, "TESTING": True, "SECRET_KEY": "configured-key"}).secret_key == \
         "configured-key"
 

@@ -210,3 +210,9 @@ def test_unexpected_errors_are_a_generic_500_without_traceback(app, client, monk
     body = assert_error(response, 500)
     assert "secret internals" not in response.get_data(as_text=True)
     assert "Traceback" not in body["description"]
+
+
+@pytest.mark.parametrize(("method", "url"), [("get", "/healthz"), ("get", "/v1/model"),
+                                             ("get", "/v1/nowhere"), ("post", "/v1/moderate")])
+def test_every_answer_forbids_content_sniffing(client, method, url):
+    assert getattr(client, method)(url).headers["X-Content-Type-Options"] == "nosniff"
