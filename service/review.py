@@ -24,7 +24,6 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from service import accounts, auth, outbox, overrides, queue
-from service.accounts import authenticate
 from service.admin import keyword_view, refresh_now, threshold_view
 from service.db import get_db
 from service.errors import APIError
@@ -141,7 +140,7 @@ def login():
     with get_db().reading() as connection:
         if accounts.login_refused(connection, name):
             return render_template("review/login.html", next=target, refused=True), 429
-        user = authenticate(connection, name, request.form.get("password", ""))
+        user = accounts.authenticate(connection, name, request.form.get("password", ""))
     if user is None:
         with get_db().transaction() as connection:
             accounts.record_login_failure(connection, name)
