@@ -82,9 +82,7 @@ def set_password(connection: Connection, name: str, password: str) -> None:
     """
     if len(password or "") < MIN_PASSWORD_CHARS:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-    user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
-    if user_id is None:
-        raise AccountError(f"no user {name!r}")
+    user_id = _user_id(connection, name)
     connection.execute(update(users).where(users.c.id == user_id)
                        .values(password_hash=generate_password_hash(password)))
     end_sessions_of(connection, user_id)
@@ -218,8 +216,15 @@ def login_refused(connection: Connection, name: str) -> bool:
 
 
 def record_login_failure(connection: Connection, name: str) -> None:
-    """Count a failed login for ``name`` (known or not: the answer must not tell them apart)."""
-    connection.execute(insert(login_failures).values(name=name[:100], at=utcnow()))
+    """Count a failed login for ``name`` (known or not: the answer must not tell them apart).
+
+    Failures older than the window count for nothing and are deleted here, so guesses spread over
+    many names cannot grow the table past what one window holds.
+    """
+    now = utcnow()
+    connection.execute(delete(login_failures).where(
+        login_failures.c.at <= now - LOGIN_FAILURE_WINDOW))
+    connection.execute(insert(login_failures).values(name=name[:100], at=now))
 
 
 def parse_api_keys(value: object) -> tuple[str, ...]:

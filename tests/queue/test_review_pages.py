@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.db import get_db_of
 from service.highlight import highlight
@@ -48,6 +48,11 @@ def test_an_account_is_refused_for_a_while_after_ten_failed_logins(queue_app, br
         connection.execute(update(login_failures).values(
             at=utcnow() - dt.timedelta(minutes=16)))
     assert browser.login("mona").status_code == 302
+    # Failures older than the window are gone: only the last one recorded is left.
+    assert browser.login("nobody", "a guess").status_code == 401
+    with get_db_of(queue_app).reading() as connection:
+        names = connection.execute(select(login_failures.c.name)).scalars().all()
+    assert names == ["nobody"]
 
 
 def test_login_needs_the_csrf_token(browser):
