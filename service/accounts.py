@@ -142,11 +142,17 @@ def user_for_token(connection: Connection, token: str) -> User | None:
     return None if row is None else _user(row)
 
 
-def start_session(connection: Connection, user_id: int) -> str:
-    """Record a browser login for ``user_id``; return the secret its cookie will carry."""
+def start_session(connection: Connection, user_id: int, max_age: dt.timedelta) -> str:
+    """Record a browser login for ``user_id``; return the secret its cookie will carry.
+
+    Sessions ended or older than ``max_age`` can never be used again: they are deleted here.
+    """
+    now = utcnow()
+    connection.execute(delete(login_sessions).where(
+        login_sessions.c.ended_at.is_not(None) | (login_sessions.c.created_at <= now - max_age)))
     token = secrets.token_urlsafe(32)
     connection.execute(insert(login_sessions).values(
-        user_id=user_id, token_hash=hash_token(token), created_at=utcnow()))
+        user_id=user_id, token_hash=hash_token(token), created_at=now))
     return token
 
 

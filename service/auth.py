@@ -168,7 +168,8 @@ def session_principal() -> Principal | None:
 def log_in(user: accounts.User) -> None:
     """Start a fresh session for ``user`` (a new CSRF token, nothing kept from before)."""
     with get_db().transaction() as connection:
-        token = accounts.start_session(connection, user.id)
+        token = accounts.start_session(connection, user.id,
+                                       current_app.permanent_session_lifetime)
     session.clear()
     session.permanent = True
     session["sid"] = token

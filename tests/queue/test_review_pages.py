@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from service.db import get_db_of
 from service.highlight import highlight
-from service.storage import login_failures, utcnow
+from service.storage import login_failures, login_sessions, utcnow
 from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, Browser, both_backends
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
@@ -307,6 +307,15 @@ def test_a_copied_cookie_stops_working_after_logout(moderator_browser):
     moderator_browser.client.set_cookie("session", copied)  # the cookie as it was, replayed
     response = moderator_browser.get("/review/queue")
     assert response.status_code == 302 and "/review/login" in response.location
+
+
+@both_backends
+def test_ended_sessions_are_deleted_at_the_next_login(queue_app, moderator_browser, browser):
+    assert moderator_browser.post("/review/logout").status_code == 302
+    assert browser.login("mona").status_code == 302
+    with get_db_of(queue_app).reading() as connection:
+        rows = connection.execute(select(login_sessions.c.ended_at)).all()
+    assert rows == [(None,)]  # only the session just opened
 
 
 @both_backends
