@@ -11,17 +11,20 @@ The account logic itself is in service/accounts.py (no Flask).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hmac
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from flask import Flask, current_app, g, request, session
 from flask.cli import AppGroup
+from sqlalchemy import Connection
 
 from service import accounts
 from service.db import get_db
@@ -214,6 +217,16 @@ users_cli = AppGroup("users", help="Moderator and admin accounts.")
 CLI_ACTOR = Actor("cli", "system")
 
 
+@contextlib.contextmanager
+def account_change() -> Iterator[Connection]:
+    """A transaction for one account command; a mistake it names is the command's error."""
+    try:
+        with get_db().transaction() as connection:
+            yield connection
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @users_cli.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(accounts.ROLES), default="moderator", show_default=True)
@@ -222,12 +235,9 @@ CLI_ACTOR = Actor("cli", "system")
               help="The password (else MODERATION_USER_PASSWORD, else asked for).")
 def add_user_command(name: str, role: str, password: str) -> None:
     """Create an account that logs in to the review pages."""
-    try:
-        with get_db().transaction() as connection:
-            user = accounts.create_user(connection, name, role, password)
-            record_audit(connection, CLI_ACTOR, "user.add", detail={"name": name, "role": role})
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from None
+    with account_change() as connection:
+        user = accounts.create_user(connection, name, role, password)
+        record_audit(connection, CLI_ACTOR, "user.add", detail={"name": name, "role": role})
     click.echo(f"created {user.role} {user.name}", err=True)
 
 
@@ -237,12 +247,9 @@ def add_user_command(name: str, role: str, password: str) -> None:
               confirmation_prompt=True)
 def password_command(name: str, password: str) -> None:
     """Set a new password for an account."""
-    try:
-        with get_db().transaction() as connection:
-            accounts.set_password(connection, name, password)
-            record_audit(connection, CLI_ACTOR, "user.password", detail={"name": name})
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from None
+    with account_change() as connection:
+        accounts.set_password(connection, name, password)
+        record_audit(connection, CLI_ACTOR, "user.password", detail={"name": name})
     click.echo(f"password changed for {name}; browser sessions ended (API tokens still work: "
                f"`users revoke-tokens {name}` revokes them)", err=True)
 
@@ -251,13 +258,10 @@ def password_command(name: str, password: str) -> None:
 @click.argument("name")
 def revoke_tokens_command(name: str) -> None:
     """Revoke every API token of NAME (a leaked token, a script retired)."""
-    try:
-        with get_db().transaction() as connection:
-            count = accounts.revoke_tokens(connection, name)
-            record_audit(connection, CLI_ACTOR, "user.revoke_tokens",
-                         detail={"name": name, "tokens": count})
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from None
+    with account_change() as connection:
+        count = accounts.revoke_tokens(connection, name)
+        record_audit(connection, CLI_ACTOR, "user.revoke_tokens",
+                     detail={"name": name, "tokens": count})
     click.echo(f"revoked {count} API token(s) of {name}", err=True)
 
 
@@ -265,12 +269,9 @@ def revoke_tokens_command(name: str) -> None:
 @click.argument("name")
 def deactivate_command(name: str) -> None:
     """Lock NAME out: no login, sessions ended, API tokens revoked (someone who left)."""
-    try:
-        with get_db().transaction() as connection:
-            accounts.deactivate_user(connection, name)
-            record_audit(connection, CLI_ACTOR, "user.deactivate", detail={"name": name})
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from None
+    with account_change() as connection:
+        accounts.deactivate_user(connection, name)
+        record_audit(connection, CLI_ACTOR, "user.deactivate", detail={"name": name})
     click.echo(f"deactivated {name}: sessions ended, API tokens revoked", err=True)
 
 
@@ -278,12 +279,9 @@ def deactivate_command(name: str) -> None:
 @click.argument("name")
 def token_command(name: str) -> None:
     """Print a new API token for NAME, alone on stdout (it is not shown again)."""
-    try:
-        with get_db().transaction() as connection:
-            token = accounts.issue_token(connection, name)
-            record_audit(connection, CLI_ACTOR, "user.token", detail={"name": name})
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from None
+    with account_change() as connection:
+        token = accounts.issue_token(connection, name)
+        record_audit(connection, CLI_ACTOR, "user.token", detail={"name": name})
     click.echo(token)
 
 

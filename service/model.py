@@ -95,6 +95,19 @@ def read_metadata(directory: Path) -> dict[str, Any]:
     return metadata
 
 
+def check_named_after_its_model(directory: Path, version: str) -> None:
+    """Refuse a registry version folder that holds another version (a copy, a rename).
+
+    Starting workers, reloading workers and ``registry promote`` all make this check, so none
+    of them serves or points at a folder the others would refuse.
+
+    :raise ArtifactError: naming both versions.
+    """
+    if version != directory.name:
+        raise ArtifactError(f"{directory} holds model {version}, not {directory.name}: "
+                            "a copied or renamed version folder")
+
+
 def load_artifact(path: Path | str) -> ModelBundle:
     """Load the artifact at ``path`` (or the registry's current one) and prove it usable.
 
@@ -103,11 +116,8 @@ def load_artifact(path: Path | str) -> ModelBundle:
     """
     directory = resolve_model_dir(path)
     metadata = read_metadata(directory)
-    if directory != Path(path) and metadata["model_version"] != directory.name:
-        # A registry's version folder is named after its model, and running workers refuse one
-        # that is not (service/reload.py): a worker starting now must agree with them.
-        raise ArtifactError(f"{directory} holds model {metadata['model_version']}, not "
-                            f"{directory.name}: a copied or renamed version folder")
+    if directory != Path(path):  # reached through the registry's `current` pointer
+        check_named_after_its_model(directory, metadata["model_version"])
     if metadata["sklearn_version"] != sklearn.__version__:
         raise ArtifactError(
             f"model {metadata['model_version']} was written by scikit-learn "

@@ -31,6 +31,7 @@ from service.model import (
     CURRENT_POINTER,
     METADATA_FILE,
     ModelBundle,
+    check_named_after_its_model,
     load_artifact,
     resolve_model_dir,
 )
@@ -133,8 +134,7 @@ class ModelReloader:
     def _load(self, named: str, directory: Path) -> None:
         try:
             bundle = self._loader(directory)
-            if bundle.version != directory.name:
-                raise ValueError(f"{directory} holds model {bundle.version}, not {directory.name}")
+            check_named_after_its_model(directory, bundle.version)
         except Exception as error:  # noqa: BLE001 - see _refuse
             self._refuse(named, error)
             return

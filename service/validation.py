@@ -60,7 +60,7 @@ def parse_moderate(payload: Any, max_chars: int) -> str:
 
 
 def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int,
-                         max_batch_chars: int | None = None) -> list[str]:
+                         max_batch_chars: int) -> list[str]:
     """Return the comment texts of a POST /v1/moderate/batch body."""
     texts = require_object(payload).get("texts")
     if texts is None:
@@ -87,7 +87,7 @@ def parse_moderate_batch(payload: Any, max_chars: int, max_batch: int,
         code = 413 if all(e["code"] == 413 for e in errors) else 422
         raise APIError(code, f"{len(errors)} of the texts are invalid", errors=errors)
     total = sum(map(len, checked))
-    if max_batch_chars is not None and total > max_batch_chars:
+    if total > max_batch_chars:
         # Scoring time grows with the characters, not the comments: a thousand texts at the
         # length limit, each full of listed words, would outlast the worker's timeout.
         raise APIError(413, f"'texts' hold {total:,} characters; the limit per request is "

@@ -45,6 +45,7 @@ from service.model import (
     CURRENT_POINTER,
     METADATA_FILE,
     ArtifactError,
+    check_named_after_its_model,
     load_artifact,
     read_metadata,
 )
@@ -404,10 +405,7 @@ def promote(
     with registry_lock(models):
         candidate_dir = version_dir(models, version)
         try:
-            bundle = load_artifact(candidate_dir)
-            if bundle.version != candidate_dir.name:  # workers would refuse it (service/reload.py)
-                raise ArtifactError(f"{candidate_dir} holds model {bundle.version}, not "
-                                    f"{candidate_dir.name}: a copied or renamed version folder")
+            check_named_after_its_model(candidate_dir, load_artifact(candidate_dir).version)
         except ArtifactError as error:
             raise RegistryError(f"{version} cannot serve, forced or not: {error}") from error
         previous = read_current(models)
