@@ -127,6 +127,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "thresholds_saved": {"ar": "تم حفظ العتبات", "fr": "Seuils enregistrés"},
     "metrics": {"ar": "المقاييس", "fr": "Métriques"},
     "reply_to": {"ar": "رد على", "fr": "Réponse à"},
+    # A long comment folded to a few lines in the queue, and what the fold hides. The count
+    # comes after a colon: Arabic would otherwise need a plural form for every number.
+    "show_all": {"ar": "عرض النص كاملا", "fr": "Afficher tout"},
+    "show_less": {"ar": "عرض أقل", "fr": "Afficher moins"},
+    "hidden_marks": {"ar": "كلمات مميزة في الجزء المخفي: {n}",
+                     "fr": "Termes surlignés dans la partie masquée : {n}"},
 }
 
 

@@ -1,17 +1,24 @@
 // Keyboard shortcuts for the review queue: j/k move, a approve, r reject, x select, o open,
 // ? help. Decisions submit the card's own form, so the page works the same without this file.
+// Long comments in the queue are folded to a few lines with a "show all" button; without this
+// file nothing is folded and the whole text shows.
 (function () {
   "use strict";
   var cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
   var help = document.getElementById("help");
   var current = -1;
 
-  function focusCard(index) {
-    if (!cards.length) { return; }
-    index = Math.max(0, Math.min(cards.length - 1, index));
+  // Make a card the one the shortcuts act on, without moving the focus.
+  function activate(index) {
     if (current >= 0 && cards[current]) { cards[current].classList.remove("active"); }
     current = index;
     cards[current].classList.add("active");
+  }
+
+  function focusCard(index) {
+    if (!cards.length) { return; }
+    index = Math.max(0, Math.min(cards.length - 1, index));
+    activate(index);
     cards[current].focus({ preventScroll: true });
     cards[current].scrollIntoView({ block: "nearest" });
   }
@@ -31,7 +38,100 @@
     card.addEventListener("focus", function () {
       if (current !== index) { focusCard(index); }
     });
+    // A control inside a card (the "show all" button, a checkbox) makes that card the active
+    // one, so that j/k/a/r pressed next act from there and never on a card left behind.
+    card.addEventListener("focusin", function (event) {
+      if (event.target !== card && current !== index) { activate(index); }
+    });
   });
+
+  // Long comments. The fold is measured, not guessed from the length: what counts is how many
+  // lines the text takes at this width, newlines and all. A text is folded only when that hides
+  // at least MIN_HIDDEN_LINES lines; a button that reveals one more line is not worth a click.
+  //
+  // Highlighted matches are never hidden silently: while a text is folded, the line beside the
+  // button says how many highlighted words lie in the hidden part (in red if one is a block
+  // term). We chose a count over unfolding every card with a match below the fold because held
+  // comments usually have matches, so unfolding them would bring back the wall of text; the
+  // count tells the moderator to look, and the matched terms are listed under the scores anyway.
+  //
+  // Comment text is untrusted: this code only adds classes and sets textContent from the
+  // labels the server wrote in data attributes; it never builds HTML.
+  var MIN_HIDDEN_LINES = 2;
+  var folds = [];
+
+  function hiddenMarks(text) {
+    var bottom = text.getBoundingClientRect().bottom;
+    var count = 0;
+    var block = false;
+    Array.prototype.forEach.call(text.querySelectorAll("mark"), function (mark) {
+      var rects = mark.getClientRects();  // one per line a mark spans
+      for (var i = 0; i < rects.length; i++) {
+        if (rects[i].top >= bottom - 1) {
+          count += 1;
+          block = block || mark.classList.contains("kw-block");
+          return;
+        }
+      }
+    });
+    return { count: count, block: block };
+  }
+
+  function render(fold) {
+    var expanded = fold.expanded;
+    fold.text.classList.toggle("clamped", !expanded);
+    fold.button.setAttribute("aria-expanded", expanded ? "true" : "false");
+    fold.button.textContent = expanded ? fold.button.dataset.less : fold.button.dataset.show;
+    var hidden = expanded ? { count: 0, block: false } : hiddenMarks(fold.text);
+    fold.note.textContent = hidden.count
+      ? fold.note.dataset.template.replace("{n}", String(hidden.count)) : "";
+    fold.note.classList.toggle("block", hidden.block);
+    fold.note.hidden = !hidden.count;
+  }
+
+  function measure(fold) {
+    if (fold.expanded) { return; }  // the moderator opened it: leave it open
+    fold.text.classList.add("clamped");
+    var lineHeight = parseFloat(window.getComputedStyle(fold.text).lineHeight) || 24;
+    var isLong = fold.text.scrollHeight - fold.text.clientHeight >= MIN_HIDDEN_LINES * lineHeight;
+    fold.more.hidden = !isLong;
+    if (isLong) {
+      render(fold);
+    } else {
+      fold.text.classList.remove("clamped");
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".card .text-more"), function (more) {
+    var card = more.closest(".card");
+    var fold = {
+      card: card, more: more, expanded: false,
+      text: card.querySelector("p.text"),
+      button: more.querySelector("button.text-toggle"),
+      note: more.querySelector(".hidden-marks")
+    };
+    if (!fold.text || !fold.button || !fold.note) { return; }
+    fold.button.addEventListener("click", function () {
+      // A click does not focus a button in every browser (Safari): make its card active here.
+      var index = cards.indexOf(card);
+      if (index >= 0 && current !== index) { activate(index); }
+      fold.expanded = !fold.expanded;
+      render(fold);
+      // Folding a long text moves the button up, maybe out of sight: bring it back.
+      if (!fold.expanded) { fold.button.scrollIntoView({ block: "nearest" }); }
+    });
+    folds.push(fold);
+    measure(fold);
+  });
+
+  function measureAll() { folds.forEach(measure); }
+  var resizing = false;
+  window.addEventListener("resize", function () {
+    if (resizing) { return; }
+    resizing = true;
+    window.requestAnimationFrame(function () { resizing = false; measureAll(); });
+  });
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(measureAll); }
 
   var hash = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
   focusCard(hash ? Math.max(0, cards.indexOf(hash)) : 0);

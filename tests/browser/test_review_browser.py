@@ -146,3 +146,162 @@ def test_moderator_works_the_queue_with_the_keyboard(chromium, served):
     assert events["c-1"]["status"] == "published" and events["c-1"]["decided_by"] == "mona"
     assert events["c-2"]["status"] == "rejected" and events["c-2"]["rules"] == ["insult"]
     context.close()
+
+
+# Long comments: folded in the queue, whole on the detail page and without JavaScript.
+ARABIC_LINE = ("هذا المقال يتحدث عن ميزانية المدينة والطرق الجديدة في الحي، "
+               "ونتمنى أن تستمر الأشغال بسرعة.")
+FRENCH_LINE = ("Le conseil municipal a voté le budget des routes du quartier "
+               "et les travaux reprendront.")
+# The two matches come last, far below the fold.
+LONG_MATCH_BELOW = "\n".join([ARABIC_LINE] * 30) + "\nوالله هاد الوزير مكلخ، والمستشار مكلخ حتى هو"
+# The match is on the first line, in sight; the text is French, left to right (dir=auto).
+LONG_MATCH_ON_TOP = "Franchement, ce ministre est مكلخ ! " + " ".join([FRENCH_LINE] * 30)
+# A block term below the fold: rejected by the system, so it is in the "rejected" tab.
+LONG_BLOCK_BELOW = "\n".join([ARABIC_LINE] * 30) + "\nسير تقود يا حمار"
+LONG_TEXT_CHECK = ("(el) => ({clamped: el.classList.contains('clamped'), "
+                   "hidden: el.scrollHeight - el.clientHeight, height: el.clientHeight, "
+                   "lineHeight: parseFloat(getComputedStyle(el).lineHeight)})")
+# True when the text's last <mark> starts below the bottom of the text's visible box.
+LAST_MARK_BELOW_FOLD = ("(el) => { const marks = el.querySelectorAll('mark'); "
+                        "const last = marks[marks.length - 1].getBoundingClientRect(); "
+                        "return last.top >= el.getBoundingClientRect().bottom - 1; }")
+
+
+@pytest.fixture
+def long_comments(served):
+    """The served queue plus two long held comments, after the three short ones, and a long
+    rejected one."""
+    server, _ = served
+    for comment_id, text, expected in [("c-long", LONG_MATCH_BELOW, "pending"),
+                                       ("c-long-top", LONG_MATCH_ON_TOP, "pending"),
+                                       ("c-long-block", LONG_BLOCK_BELOW, "rejected")]:
+        assert len(text) <= 5000
+        status, body = http("POST", server.base + "/v1/comments", {
+            "id": comment_id, "text": text, "article_id": "a1", "author_id": "u2"}, SITE)
+        assert status == 201 and body["status"] == expected
+    return server
+
+
+def assert_whole(text) -> None:
+    """The text is not folded: all of its 31 lines take room on the page."""
+    check = text.evaluate(LONG_TEXT_CHECK)
+    assert not check["clamped"] and check["hidden"] == 0
+    assert check["height"] > 20 * check["lineHeight"]
+
+
+def log_in(page, base: str) -> None:
+    page.goto(base + "/review/login")
+    page.fill("input[name=username]", "mona")
+    page.fill("input[name=password]", "correct horse battery")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url.endswith("/review/queue")
+
+
+def test_long_comment_folds_and_unfolds_without_hiding_matches(chromium, long_comments):
+    server = long_comments
+    context = chromium.new_context(locale="ar-MA")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base)
+
+    # Short comments: no fold, no button.
+    for comment_id in ("c-1", "c-2", "c-xss"):
+        card = page.locator(f"#c-{comment_id}")
+        assert card.locator("p.text").evaluate(LONG_TEXT_CHECK)["clamped"] is False
+        assert card.locator("button.text-toggle").is_hidden()
+
+    # A long comment is folded to a few lines, with a button saying so.
+    card = page.locator("#c-c-long")
+    text, button = card.locator("p.text"), card.locator("button.text-toggle")
+    folded = text.evaluate(LONG_TEXT_CHECK)
+    assert folded["clamped"] and folded["height"] <= 8 * folded["lineHeight"]
+    assert folded["hidden"] > 10 * folded["lineHeight"]
+    assert button.is_visible() and button.inner_text() == "عرض النص كاملا"
+    assert button.get_attribute("aria-expanded") == "false"
+    assert button.get_attribute("aria-controls") == "text-c-long"
+    # Its two matches lie below the fold: the card says so next to the button.
+    assert text.evaluate(LAST_MARK_BELOW_FOLD)
+    note = card.locator(".hidden-marks")
+    assert note.is_visible() and note.inner_text() == "كلمات مميزة في الجزء المخفي: 2"
+    # The text itself is still all there, escaped, for copy and for screen readers.
+    assert text.inner_text() == LONG_MATCH_BELOW
+
+    # Show all: the whole text, the matches in sight, the note gone.
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    assert button.inner_text() == "عرض أقل"
+    unfolded = text.evaluate(LONG_TEXT_CHECK)
+    assert not unfolded["clamped"] and unfolded["hidden"] == 0
+    assert not text.evaluate(LAST_MARK_BELOW_FOLD)
+    assert note.is_hidden()
+
+    # A long comment whose match is in sight is folded too, with no note.
+    top = page.locator("#c-c-long-top")
+    assert top.locator("p.text").evaluate(LONG_TEXT_CHECK)["clamped"]
+    assert top.locator("button.text-toggle").is_visible()
+    assert top.locator(".hidden-marks").is_hidden()
+    assert top.locator("p.text").evaluate("(el) => getComputedStyle(el).direction") == "ltr"
+
+    # The shortcuts still work with the focus on the button, and act from its card.
+    assert page.evaluate("document.activeElement.classList.contains('text-toggle')")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.dataset.id") == "c-long-top"
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.dataset.id") == "c-long"
+    # The button works from the keyboard: Enter folds, Space unfolds.
+    button.focus()
+    page.keyboard.press("Enter")
+    assert button.get_attribute("aria-expanded") == "false"
+    assert text.evaluate(LONG_TEXT_CHECK)["clamped"]
+    assert note.is_visible()
+    page.keyboard.press(" ")
+    assert button.get_attribute("aria-expanded") == "true"
+    # ? still opens the help from the button, and a approves the button's card.
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("Escape")
+    button.focus()
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    ids = [card.get_attribute("data-id") for card in page.locator("article.card").all()]
+    assert "c-long" not in ids and "c-long-top" in ids
+
+    # In French, the same fold with French words, on a left-to-right page.
+    page.goto(server.base + "/review/queue?lang=fr")
+    assert page.locator("html").get_attribute("dir") == "ltr"
+    assert page.locator("#c-c-long-top button.text-toggle").inner_text() == "Afficher tout"
+    # A hidden block term is signalled in red (the .block class), in French.
+    page.goto(server.base + "/review/queue?status=rejected")
+    note = page.locator("#c-c-long-block .hidden-marks")
+    assert note.inner_text() == "Termes surlignés dans la partie masquée : 1"
+    assert "block" in note.get_attribute("class").split()
+    context.close()
+
+
+def test_long_comment_is_whole_without_javascript_and_on_its_page(chromium, long_comments):
+    server = long_comments
+    context = chromium.new_context(locale="ar-MA", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base)
+    # Without JavaScript nothing is folded and no dead button shows.
+    card = page.locator("#c-c-long")
+    assert_whole(card.locator("p.text"))
+    assert card.locator("button.text-toggle").is_hidden()
+    assert card.locator("p.text mark").count() == 2
+    context.close()
+
+    # The detail page always shows the whole text, with JavaScript.
+    context = chromium.new_context(locale="ar-MA")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base)
+    page.goto(server.base + "/review/comments/c-long")
+    text = page.locator("article.card p.text")
+    assert_whole(text)
+    assert page.locator("button.text-toggle").count() == 0
+    assert text.inner_text() == LONG_MATCH_BELOW
+    assert not text.evaluate(LAST_MARK_BELOW_FOLD)
+    context.close()
