@@ -2,8 +2,10 @@
 
 Each rule has a list, ``keywords/<rule>.tsv``: ``level<TAB>term<TAB>note`` lines, where level is
 ``block`` (reject) or ``suspect`` (hold for review). ``keywords/allow.txt`` lists innocent words
-that look like a listed term once clitics are stripped. Terms are normalized at load time with the
-same ``normalize_for_matching`` as comments.
+(and phrases) that look like a listed term once clitics are stripped. A term written with
+``{group}`` ("يلعن {group}", "sale {group}") is a template, read once per group of its script in
+``keywords/groups.txt``, so a curse covers every group and a group every curse. Terms are
+normalized at load time with the same ``normalize_for_matching`` as comments.
 
 Matching is by whole token, with the clitics of Arabic and Darija around a stem:
 
@@ -29,15 +31,21 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   two words ("ولد.الحرام") is a disguise, not a full stop, and still matches.
 - Words cut apart by emoji alone ("ز😡امل", "ق🤬ح🤬ب🤬ة") are also read joined, as the normalizer
   joins letters spaced out with punctuation.
-- A French or English term matches a word with letters masked by stars ("p*te", "f**k"): a run
-  of n stars stands for 1 to n + 1 letters. Arabizi terms are not guessed this way: their digits
-  are letters, and their skeletons are too short to guess from.
+- A one-word Arabic term of four letters or more also matches cut in two by a space ("شر موطة",
+  "زا مل"), with two of its letters or more on each side (single letters are the normalizer's
+  job), clitics around the parts only from five letters ("وشر موطتك"), and never where a part is
+  a common short word ("العرب ان" is not عربان, "كل اب" not كلاب).
+- A one-word Arabic, French or English term matches a word with letters masked by stars ("ق**ة",
+  "p*te", "f**k"): a run of n stars stands for 1 to n + 1 letters, and of the terms that fit, the
+  one closest in length to what is written is reported. Arabizi terms are not guessed this way:
+  their digits are letters, and their skeletons are too short to guess from.
 
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
 ``fold_leet`` only, because French words run through the Arabizi skeleton meet innocent ones
 (chienne and chine are both "cin").
 
 A token on the allow list, whole or once a prefix is stripped (بالزكاه -> زكاه), never matches.
+An allowed phrase ("pique nique", "حمار الوحش") hides the terms inside it, there only.
 An allow-list word marked ``=`` ("=salé", "=عزى", "=pique-nique") is compared with the word as its
 writer wrote it (case, Arabic marks and tatweel aside, hyphenated compounds whole): for words that
 only an accent, an alef maqsura, a doubled letter or a hyphen sets apart from a listed term, which
@@ -74,6 +82,9 @@ from service.text.arabic import (
 LEVELS: tuple[str, ...] = ("block", "suspect")  # block = reject, suspect = hold for review
 DEFAULT_KEYWORD_DIR = Path(__file__).parent / "keywords"
 ALLOW_FILE = "allow.txt"
+GROUPS_FILE = "groups.txt"
+GROUP_SLOT = "{group}"  # a term written with it is read once per group of its script
+GROUP_SCRIPTS: tuple[str, ...] = ("arabic", "french", "arabizi")
 WRITTEN_MARK = "="  # an allow-list word compared as written ("=salé"), not as folded
 
 _LEVEL_RANK = {"block": 2, "suspect": 1}
@@ -113,6 +124,17 @@ _MIN_LATIN_REST = 3      # Latin: strip a prefix only while this many characters
 _MIN_LATIN_PLURAL = 4    # Latin: strip a plural "s" only while this many characters remain
 _MIN_ARABIZI_SKELETON = 3
 _MIN_JOINED_PHRASE = 4   # a phrase is also matched written as one word of this many letters
+_MIN_SPLIT_TERM = 4      # an Arabic term this long also matches cut in two by a space ("شر موطة")
+_MIN_SPLIT_PART = 2      # ... with this many of its letters on each side of the space
+_MIN_SPLIT_CLITICS = 5   # ... and with clitics around its two parts ("وشر موطتك") from this long
+# Short words that stand alone too often to be half of a term cut in two: "العرب ان" would be
+# عربان, "كل اب" كلاب, "او باش" اوباش (MSA and Darija; ى، ة and hamza carriers as normalized).
+_NOT_SPLIT_PARTS = frozenset(normalize_for_matching(word) for word in """
+    ان أن إن او أو اب أب ام أم اخ أخ كل ما لا من في عن هو هي هم يا لو قد بل ثم الا إلا الى إلى على
+    مع اي أي انا أنا انت أنت نحن كان هذا هذه ذلك تلك لم لن اذا إذا اذ كي حتى غير بعد قبل عند منذ
+    بين فوق تحت دون كما لكن ليس هنا هناك الله بلا يعني اللي لي دي ده هاد هادي ديال تاع بحال واش
+    شنو علاش فين كيف راه كاع بزاف شي والو حنا نتا نتي هوما باش ملي يلا غي اش آش ها هاهو لان لأن
+    """.split())
 
 _ARABIC = (  # the letters a normalized Arabic-script token is made of (not tatweel, marks, digits)
     "\u0621-\u063a"  # ARABIC LETTER HAMZA .. ARABIC LETTER GHAIN
@@ -403,10 +425,20 @@ class _TokenInfo:
     heads: dict[str, tuple[_Phrase, ...]]  # phrases starting here, by a key their 2nd word takes
     inner: frozenset[str]
     tail: frozenset[str]
+    splits: tuple[tuple[str, KeywordEntry], ...]  # (key the next word must take, term) when
+    # this word is the first part of a one-word term cut in two
 
 
-_NOTHING = _TokenInfo((), {}, frozenset(), frozenset())
+_NOTHING = _TokenInfo((), {}, frozenset(), frozenset(), ())
 _Hit = tuple[int, int, KeywordEntry]  # first token, last token, entry
+
+
+def _is_split_part_a_word(first: str, second: str) -> bool:
+    """Return whether either part of a term cut in two is a common short word, clitics aside
+    ("العرب انهم", "وكل اب")."""
+    return (any(form in _NOT_SPLIT_PARTS for form in _strip_prefixes(first, ARABIC_PREFIXES,
+                                                                     _MIN_STEM))
+            or any(form in _NOT_SPLIT_PARTS for form in _strip_arabic_suffixes(second)))
 
 
 def _phrase_end(phrase: _Phrase, infos: list[_TokenInfo], first: int) -> int | None:
@@ -433,10 +465,19 @@ class KeywordMatcher:
         self.entries: tuple[KeywordEntry, ...] = tuple(entries)
         self._singles: dict[str, list[KeywordEntry]] = {}
         self._heads: dict[str, list[_Phrase]] = {}
+        self._split_heads: dict[str, list[tuple[str, KeywordEntry]]] = {}
+        self._split_heads_bare: dict[str, list[tuple[str, KeywordEntry]]] = {}
         self._allow = frozenset(_allow_keys(allow))
+        # Allowed phrases by their second word, which is compared as written (once normalized).
+        self._allowed_phrases: dict[str, list[tuple[str, ...]]] = {}
+        for key in self._allow:
+            if key.startswith("p:"):
+                phrase = tuple(key[2:].split(" "))
+                self._allowed_phrases.setdefault(phrase[1], []).append(phrase)
         self._allowed_as_written = any(key.startswith("w:") for key in self._allow)
         self._cache: dict[str, _TokenInfo] = {}
-        # French and English one-word terms as leet folds, for words masked with "*" ("p*te").
+        # French and English one-word terms as leet folds, and Arabic ones as normalized, for
+        # words masked with "*" ("p*te", "ق**ة").
         self._maskable: list[tuple[str, KeywordEntry]] = []
         self._cache_masked: dict[str, tuple[KeywordEntry, ...]] = {}
         for number, entry in enumerate(self.entries, 1):
@@ -447,6 +488,8 @@ class KeywordMatcher:
             tokens = _term_tokens(entry.term)
             if len(tokens) == 1 and not tokens[0].arabic and _is_leet_only(entry):
                 self._maskable.append((fold_leet(tokens[0].text), entry))
+            elif len(tokens) == 1 and tokens[0].arabic:
+                self._maskable.append((collapse_doubles(tokens[0].text), entry))
 
     @classmethod
     def from_directory(cls, directory: Path | str) -> KeywordMatcher:
@@ -465,6 +508,8 @@ class KeywordMatcher:
                 rest = (frozenset(_term_word_keys(second, False)),)
                 for key in _term_word_keys(first, False):
                     self._heads.setdefault(key, []).append(_Phrase(entry, rest))
+            if tokens[0].arabic:
+                self._index_split(entry, tokens[0])
             return
         rest = tuple(frozenset(_term_word_keys(t, arabizi, inner=True)) for t in tokens[1:])
         for key in _term_word_keys(tokens[0], arabizi):
@@ -474,6 +519,25 @@ class KeywordMatcher:
             word = _Token(joined, tokens[0].arabic)
             for key in _term_word_keys(word, arabizi, single=True):
                 self._singles.setdefault(key, []).append(entry)
+
+    def _index_split(self, entry: KeywordEntry, token: _Token) -> None:
+        """Index a one-word Arabic term by every way a space can cut it in two ("شر موطة",
+        "زا مل"), keeping at least two letters on each side: one letter apart is what the
+        normalizer joins, and a short term cut anywhere meets too many innocent word pairs.
+
+        The second part's key says how it must be written: "a:" as a phrase's last word
+        (suffixes allowed), "x:" exactly, for four-letter terms, whose two-letter halves with a
+        clitic around them are ordinary words ("فتح وانا" would be تحوا, "fuck off").
+        """
+        for key in _term_word_keys(token, False, single=True):
+            letters = key[2:]
+            if len(letters) < _MIN_SPLIT_TERM:
+                continue
+            clitics = len(letters) >= _MIN_SPLIT_CLITICS
+            for cut in range(_MIN_SPLIT_PART, len(letters) - _MIN_SPLIT_PART + 1):
+                heads = self._split_heads if clitics else self._split_heads_bare
+                heads.setdefault("a:" + letters[:cut], []).append(
+                    (("a:" if clitics else "x:") + letters[cut:], entry))
 
     def _info(self, word: str) -> _TokenInfo:
         info = self._describe(_token(word))
@@ -490,8 +554,13 @@ class KeywordMatcher:
         for phrase in (p for k in _head_keys(token) for p in self._heads.get(k, ())):
             for key in phrase.rest[0]:
                 heads.setdefault(key, {})[id(phrase)] = phrase
+        splits = ()
+        if token.arabic:
+            splits = (*(split for key in _head_keys(token)
+                        for split in self._split_heads.get(key, ())),
+                      *self._split_heads_bare.get(_arabic_key(token.text), ()))
         return _TokenInfo(tuple(singles.values()), {k: tuple(p.values()) for k, p in heads.items()},
-                          frozenset(_inner_keys(token)), frozenset(_tail_keys(token)))
+                          frozenset(_inner_keys(token)), frozenset(_tail_keys(token)), splits)
 
     def _phrases_at(self, infos: list[_TokenInfo], first: int) -> list[_Hit]:
         """Return (first, last, entry) for each phrase matching from token ``first``."""
@@ -512,7 +581,19 @@ class KeywordMatcher:
                 found += [(i, i, entry) for entry in info.singles]
             if info.heads:
                 found += self._phrases_at(infos, i)
+            if info.splits and i + 1 < len(infos):
+                found += self._split_at(infos, words, i)
         return found
+
+    def _split_at(self, infos: list[_TokenInfo], words: list[str], first: int) -> list[_Hit]:
+        """Return (first, first + 1, entry) for each one-word term that words[first] and the
+        next word spell together, unless the two read together are an allowed word."""
+        tail, exact = infos[first + 1].tail, "x" + _arabic_key(words[first + 1])[1:]
+        entries = [entry for rest, entry in infos[first].splits if rest in tail or rest == exact]
+        if (not entries or _is_split_part_a_word(words[first], words[first + 1])
+                or _is_allowed(_token(words[first] + words[first + 1]), self._allow)):
+            return []
+        return [(first, first + 1, entry) for entry in entries]
 
     def _glued_hits(self, normalized: str, words: list[str]) -> list[_Hit]:
         """Return the hits of the words read with each run cut apart by emoji alone joined."""
@@ -523,36 +604,47 @@ class KeywordMatcher:
         return [(runs[first][0], runs[last][1], entry) for first, last, entry in found]
 
     def _masked_hits(self, normalized: str, words: list[str]) -> list[_Hit]:
-        """Return the French and English terms written with letters masked by "*" ("f*ck",
-        "p*te", "enc**lé"): each run of stars stands for one to (stars + 1) letters."""
+        """Return the one-word Arabic terms, and the French and English ones, written with
+        letters masked by "*" ("ق**ة", "f*ck", "p*te", "enc**lé"): each run of stars stands for
+        one to (stars + 1) letters of the word's script."""
         spans = _word_spans(normalized, words, len(words) - 1)
+        arabic = [_token(word).arabic for word in words]
         found: list[_Hit] = []
         first = 0
         while first < len(words):
             last = first
-            while (last + 1 < len(words) and not _token(words[last]).arabic
-                   and not _token(words[last + 1]).arabic
+            while (last + 1 < len(words) and arabic[last + 1] == arabic[first]
                    and _MASK_RE.fullmatch(normalized, spans[last][1], spans[last + 1][0])):
                 last += 1
             if last > first:
+                letter, visible_form = ((f"[{_ARABIC}]", collapse_doubles) if arabic[first]
+                                        else ("[a-z]", fold_leet))
                 pattern = "".join(
-                    re.escape(fold_leet(words[k])) + (
+                    re.escape(visible_form(words[k])) + (
                         "" if k == last else
-                        f"[a-z]{{1,{spans[k + 1][0] - spans[k][1] + 1}}}")
+                        f"{letter}{{1,{spans[k + 1][0] - spans[k][1] + 1}}}")
                     for k in range(first, last + 1))
                 visible = sum(len(words[k]) for k in range(first, last + 1))
                 if visible >= _MIN_MASKED_VISIBLE:
-                    found += [(first, last, entry) for entry in self._unmask(pattern)]
+                    written = spans[last][1] - spans[first][0]
+                    found += [(first, last, entry) for entry in self._unmask(pattern, written)]
             first = last + 1
         return found
 
-    def _unmask(self, pattern: str) -> tuple[KeywordEntry, ...]:
-        """Return the maskable terms a masked word's pattern fits (cached: one comment can repeat
-        one masked word a thousand times)."""
+    def _unmask(self, pattern: str, written: int) -> tuple[KeywordEntry, ...]:
+        """Return, per rule, the maskable terms a masked word's pattern fits whose length is
+        closest to the ``written`` characters, one star a letter ("ز**ل" is زامل, not its
+        plural زوامل). Cached: one comment can repeat one masked word a thousand times."""
         entries = self._cache_masked.get(pattern)
         if entries is None:
             masked = re.compile(pattern)
-            entries = tuple(entry for key, entry in self._maskable if masked.fullmatch(key))
+            fits = [(abs(len(key) - written), entry) for key, entry in self._maskable
+                    if masked.fullmatch(key)]
+            closest: dict[str, int] = {}
+            for distance, entry in fits:
+                closest[entry.rule] = min(distance, closest.get(entry.rule, distance))
+            entries = tuple(entry for distance, entry in fits
+                            if distance == closest[entry.rule])
             if len(self._cache_masked) >= self.CACHE_SIZE:
                 self._cache_masked.clear()
             self._cache_masked[pattern] = entries
@@ -587,7 +679,24 @@ class KeywordMatcher:
         mapped = normalize_with_offsets(text)
         written = _WrittenWords(text) if self._allowed_as_written else None
         found = [hit for hit in found if self._stands(hit, written, mapped, spans)]
+        allowed = self._allowed_phrase_spans(words) if self._allowed_phrases else []
+        if allowed:
+            found = [(first, last, entry) for first, last, entry in found
+                     if not any(start <= first and last <= end for start, end in allowed)]
         return _explain(found, words, spans, mapped)
+
+    def _allowed_phrase_spans(self, words: list[str]) -> list[tuple[int, int]]:
+        """Return (first, last) word indices of each allowed phrase in the words ("pique
+        nique", "حمار الوحش"); the first word may carry a prefix clitic ("والخنزير البري")."""
+        spans = []
+        for second in range(1, len(words)):
+            for phrase in self._allowed_phrases.get(_allow_phrase_word(words[second]), ()):
+                start, end = second - 1, second - 1 + len(phrase) - 1
+                if (end < len(words) and phrase[0] in _allow_phrase_heads(words[start])
+                        and all(_allow_phrase_word(words[start + k]) == phrase[k]
+                                for k in range(2, len(phrase)))):
+                    spans.append((start, end))
+        return spans
 
 
 def _glued_runs(normalized: str, words: list[str]) -> list[tuple[int, int]]:
@@ -664,9 +773,22 @@ def _drop_covered(matches: list[Match]) -> list[Match]:
     return kept
 
 
+def _allow_phrase_word(word: str) -> str:
+    """Return a normalized word as allowed phrases are written in keys: Latin words leet-folded."""
+    return word if _token(word).arabic else fold_leet(word)
+
+
+def _allow_phrase_heads(word: str) -> set[str]:
+    """Return the forms the first word of an allowed phrase may take: with or without a prefix."""
+    token = _token(word)
+    if token.arabic:
+        return set(_strip_prefixes(word, ARABIC_PREFIXES, _MIN_STEM))
+    return {fold_leet(form) for form in _strip_prefixes(word, LATIN_PREFIXES, _MIN_LATIN_REST)}
+
+
 def _allow_keys(words: Iterable[str]) -> Iterable[str]:
     """Yield the keys an allowed word is checked under: its Arabic form, the leet fold of a Latin
-    word, or for an "=" word the word as written ("w:salé")."""
+    word, for an "=" word the word as written ("w:salé"), and for a phrase its words ("p:...")."""
     for word in words:
         if word.startswith(WRITTEN_MARK):
             written = as_written(word[len(WRITTEN_MARK):])
@@ -675,8 +797,11 @@ def _allow_keys(words: Iterable[str]) -> Iterable[str]:
             yield "w:" + written
             continue
         tokens = _term_tokens(word)
-        if len(tokens) != 1:
-            raise ValueError(f"allowed word {word!r} must be exactly one word once normalized")
+        if not tokens:
+            raise ValueError(f"allowed word {word!r} has no letters once normalized")
+        if len(tokens) > 1:
+            yield "p:" + " ".join(_allow_phrase_word(t.text) for t in tokens)
+            continue
         token = tokens[0]
         yield token.text if token.arabic else "l:" + fold_leet(token.text)
 
@@ -703,37 +828,105 @@ def load_allow_terms(path: Path) -> list[str]:
     return words
 
 
-def _parse_entry(rule: str, path: Path, number: int, line: str) -> KeywordEntry:
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A group of people that hate targets (a community, an ethnicity, a nationality), as a
+    template's "{group}" is filled with it: its script, the word, and an English gloss."""
+
+    script: str
+    name: str
+    gloss: str
+
+
+def load_groups(path: Path) -> list[Group]:
+    """Read a groups file: ``script<TAB>group<TAB>gloss`` lines."""
+    groups = []
+    for number, line in _data_lines(path):
+        fields = [field.strip() for field in line.split("\t")]
+        if len(fields) != 3 or not all(fields):
+            raise KeywordListError(f"{path}:{number}: expected 'script<TAB>group<TAB>gloss', "
+                                   f"got {line!r}")
+        script, name, gloss = fields
+        if script not in GROUP_SCRIPTS:
+            raise KeywordListError(f"{path}:{number}: unknown script {script!r} "
+                                   f"(expected one of {', '.join(GROUP_SCRIPTS)})")
+        tokens = _term_tokens(name)
+        if not tokens or tokens[0].arabic != (script == "arabic"):
+            raise KeywordListError(f"{path}:{number}: {name!r} is not written in {script}")
+        groups.append(Group(script, name, gloss))
+    return groups
+
+
+def _template_script(entry: KeywordEntry) -> str:
+    """Return the script of the groups a template takes: its own for Arabic letters, else French
+    for a French or English note, Arabizi otherwise."""
+    if _ARABIC_RE.search(entry.term):
+        return "arabic"
+    return "french" if _is_leet_only(entry) else "arabizi"
+
+
+def _fill(template: str, group: str) -> str:
+    """Put a group in a template; a lone "ل" before an Arabic article is written "لل" (الموت
+    ل{group} with اليهود is الموت لليهود)."""
+    head, _, tail = template.partition(GROUP_SLOT)
+    if group.startswith("ال") and (head == "ل" or head.endswith(" ل")):
+        return head + group[1:] + tail
+    return head + group + tail
+
+
+def _expand(entry: KeywordEntry, groups: Iterable[Group]) -> list[KeywordEntry]:
+    """Return the entry once per group of its script if its term is a template, else itself."""
+    if GROUP_SLOT not in entry.term:
+        return [entry]
+    script = _template_script(entry)
+    return [KeywordEntry(entry.rule, entry.level, _fill(entry.term, group.name),
+                         entry.note.replace(GROUP_SLOT, group.gloss))
+            for group in groups if group.script == script]
+
+
+def _parse_template(rule: str, path: Path, number: int, line: str) -> KeywordEntry:
+    """Return a list line as an entry whose term may still hold one "{group}"."""
     fields = line.rstrip("\r\n").split("\t")
     if len(fields) not in (2, 3):
         raise KeywordListError(f"{path}:{number}: expected 'level<TAB>term[<TAB>note]', "
                                f"got {len(fields)} tab-separated field(s): {line!r}")
     level, term = fields[0].strip(), fields[1].strip()
-    entry = KeywordEntry(rule, level, term, fields[2].strip() if len(fields) == 3 else "")
-    problem = entry_problem(entry)
-    if problem:
-        raise KeywordListError(f"{path}:{number}: {problem}")
-    return entry
+    if term.count(GROUP_SLOT) > 1 or term.replace(GROUP_SLOT, "").count("{"):
+        raise KeywordListError(f"{path}:{number}: a term holds at most one {GROUP_SLOT} "
+                               f"and no other braces: {term!r}")
+    return KeywordEntry(rule, level, term, fields[2].strip() if len(fields) == 3 else "")
 
 
-def load_rule_entries(rule: str, path: Path, allow: Iterable[str] = ()) -> list[KeywordEntry]:
-    """Read one rule's list, refusing duplicates and terms that the allow list would hide."""
+def load_rule_entries(rule: str, path: Path, allow: Iterable[str] = (),
+                      groups: Iterable[Group] = ()) -> list[KeywordEntry]:
+    """Read one rule's list, with each template read once per group, refusing duplicates and
+    terms that the allow list would hide."""
     allowed = frozenset(_allow_keys(allow))
+    groups = list(groups)
     seen: dict[str, int] = {}
     entries = []
     for number, line in _data_lines(path):
-        entry = _parse_entry(rule, path, number, line)
-        key = term_key(entry.term)
-        if key in seen:
-            raise KeywordListError(f"{path}:{number}: term {entry.term!r} duplicates line "
-                                   f"{seen[key]} (both normalize to {key!r})")
-        tokens = _term_tokens(entry.term)
-        if len(tokens) == 1 and (_is_allowed(tokens[0], allowed)
-                                 or _is_allowed_as_written(entry.term, allowed)):
-            raise KeywordListError(f"{path}:{number}: term {entry.term!r} is on the allow list, "
-                                   "so it could never match")
-        seen[key] = number
-        entries.append(entry)
+        template = _parse_template(rule, path, number, line)
+        expanded = _expand(template, groups)
+        if not expanded:
+            raise KeywordListError(f"{path}:{number}: template {template.term!r} has no "
+                                   f"{_template_script(template)} group to fill it "
+                                   f"({GROUPS_FILE})")
+        for entry in expanded:
+            problem = entry_problem(entry)
+            if problem:
+                raise KeywordListError(f"{path}:{number}: {problem}")
+            key = term_key(entry.term)
+            if key in seen:
+                raise KeywordListError(f"{path}:{number}: term {entry.term!r} duplicates line "
+                                       f"{seen[key]} (both normalize to {key!r})")
+            tokens = _term_tokens(entry.term)
+            if len(tokens) == 1 and (_is_allowed(tokens[0], allowed)
+                                     or _is_allowed_as_written(entry.term, allowed)):
+                raise KeywordListError(f"{path}:{number}: term {entry.term!r} is on the allow "
+                                       "list, so it could never match")
+            seen[key] = number
+            entries.append(entry)
     return entries
 
 
@@ -746,10 +939,12 @@ def load_keyword_entries(directory: Path | str) -> tuple[list[KeywordEntry], lis
                                f"(expected one of {', '.join(RULES)})")
     allow_path = directory / ALLOW_FILE
     allow = load_allow_terms(allow_path) if allow_path.exists() else []
+    groups_path = directory / GROUPS_FILE
+    groups = load_groups(groups_path) if groups_path.exists() else []
     entries: list[KeywordEntry] = []
     for rule in RULES:
         path = directory / f"{rule}.tsv"
         if not path.exists():
             raise KeywordListError(f"{path}: missing keyword list for rule {rule!r}")
-        entries += load_rule_entries(rule, path, allow)
+        entries += load_rule_entries(rule, path, allow, groups)
     return entries, allow

@@ -662,6 +662,11 @@ _ARABIZI_SPELLINGS = {
 }
 # Digits that Arabizi writes letters with (ع ح ق خ ط ء): never a leetspeak disguise there.
 ARABIZI_DIGITS = frozenset(k for k in _ARABIZI_SPELLINGS if k.isdigit())
+# A two-letter spelling with both letters doubled ("cchhiaa") is still that one letter: doubles
+# are collapsed only after respelling (so "oo" and "ee" can be read), too late for it.
+_DOUBLED_DIGRAPH_RE = re.compile("|".join(
+    f"{k[0]}{k[0]}+{k[1]}{k[1]}+" for k in _ARABIZI_SPELLINGS
+    if len(k) == 2 and k[0] != k[1] and not k.isdigit()))
 _ARABIZI_SPELLING_RE = re.compile(
     "|".join(re.escape(k) for k in sorted(_ARABIZI_SPELLINGS, key=len, reverse=True)))
 _LEADING_VOWELS_RE = re.compile(r"^[ae]+")
@@ -699,7 +704,9 @@ def fold_arabizi(token: str) -> str:
     "7mar", "hmar", "hmer" -> "hmr"; "9a7ba", "qahba", "9e7ba" -> "qhba"; "wld", "ould" -> "uld".
     """
     token = lowercase(token) if token.isascii() else strip_latin_accents(lowercase(token))
-    spelled = _ARABIZI_SPELLING_RE.sub(_respell, token.translate(_LEET_ONLY))
+    token = _DOUBLED_DIGRAPH_RE.sub(lambda m: m.group()[0] + m.group()[-1],
+                                    token.translate(_LEET_ONLY))
+    spelled = _ARABIZI_SPELLING_RE.sub(_respell, token)
     return collapse_doubles(_fold_short_vowels(collapse_doubles(spelled)))
 
 

@@ -44,6 +44,17 @@ def test_allow_entries_apply_to_every_rule(site, admin):
     assert listing["overrides"][0]["term"] == "حماري" and listing["version"] >= 1
 
 
+def test_an_allowed_phrase_hides_a_term_inside_it_only(site, admin):
+    assert admin.post("/v1/keywords", {"rule": "insult", "level": "block", "term": "enfoiré",
+                                       "note": "fr: bastard"})[0] == 201
+    status, body = admin.post("/v1/keywords", {"rule": "insult", "level": "allow",
+                                               "term": "concert des Enfoirés"})
+    assert status == 201 and body["rule"] == "*"
+    concert = "J'ai adoré le concert des Enfoirés hier soir"
+    assert site.submit("c-1", concert)["status"] == "published"
+    assert site.submit("c-2", "Ces enfoirés de ministres nous volent")["status"] != "published"
+
+
 @pytest.mark.parametrize(("payload", "code"), [
     ({"rule": "spam", "level": "block", "term": "x"}, 422),
     ({"rule": "insult", "level": "nuke", "term": "x"}, 422),
@@ -51,7 +62,7 @@ def test_allow_entries_apply_to_every_rule(site, admin):
     ({"rule": "insult", "level": "block", "term": 5}, 422),
     ({"rule": "insult", "level": "block", "term": "ب" * 201}, 422),
     ({"rule": "insult", "level": "block", "term": "!!!"}, 422),
-    ({"rule": "insult", "level": "allow", "term": "two words"}, 422),
+    ({"rule": "insult", "level": "allow", "term": "=two words"}, 422),
     ({"rule": "insult", "level": "block", "term": "x", "action": "purge"}, 422),
     ({"rule": "insult", "level": "block", "term": "xyz", "note": ["n"]}, 422),
 ])
