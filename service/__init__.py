@@ -4,6 +4,7 @@ Run with ``gunicorn 'service:create_app()'``. Configuration comes from ``MODERAT
 environment variables (docs/configuration.md has the table)."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import (
     admin,
@@ -23,9 +24,11 @@ from service.config import DEFAULTS, check_config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config, errors, scoring, database, auth, lists, webhooks, blueprints."""
+    """Build the app: config, proxies, errors, scoring, database, auth, lists, webhooks,
+    blueprints."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    trust_proxies(app)
     errors.register_error_handlers(app)
     moderation.init_app(app)
     reload.init_app(app)
@@ -46,6 +49,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     check_config(app.config)
     app.json.ensure_ascii = False  # Arabic stays readable in responses and logs.
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind MODERATION_PROXY_COUNT reverse proxies, take the client's address and scheme from
+    the X-Forwarded-For / X-Forwarded-Proto entries those proxies added (the login limit counts
+    failures per address); with 0, the headers are ignored, since any client can send them."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def add_security_headers(response):

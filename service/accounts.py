@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -209,28 +209,45 @@ def deactivate_user(connection: Connection, name: str) -> None:
 
 
 LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
-MAX_LOGIN_FAILURES = 10  # per account name within the window
+# Failures are counted per account name and client address: ten from one address refuse that
+# name to that address only, so someone who keeps failing on purpose locks out no one but
+# themselves. The cap over every address together still stops guessing spread over many
+# addresses. The trade-off: an attacker with many addresses (or one IPv6 /64) can still lock a
+# name out everywhere, but needs at least ten addresses and ten times the requests it used to.
+MAX_LOGIN_FAILURES = 10  # per account name from one client address within the window
+MAX_LOGIN_FAILURES_PER_NAME = 100  # per account name from all addresses together
+ADDRESS_CHARS = 45  # the longest textual IP address: IPv4-mapped IPv6
 
 
-def login_refused(connection: Connection, name: str) -> bool:
-    """Whether ``name`` has failed to log in too often lately to be checked again now."""
-    recent = connection.execute(
-        select(func.count()).select_from(login_failures)
-        .where(login_failures.c.name == name[:100],
-               login_failures.c.at > utcnow() - LOGIN_FAILURE_WINDOW)).scalar_one()
-    return recent >= MAX_LOGIN_FAILURES
+def _stored_address(address: str | None) -> str:
+    """The client address as the ``login_failures`` table keeps it ("" when there is none)."""
+    return (address or "").replace("\x00", "")[:ADDRESS_CHARS]
 
 
-def record_login_failure(connection: Connection, name: str) -> None:
-    """Count a failed login for ``name`` (known or not: the answer must not tell them apart).
+def login_refused(connection: Connection, name: str, address: str | None) -> bool:
+    """Whether ``name`` has failed to log in too often lately, from the client ``address`` or
+    from everywhere together, to be checked again now."""
+    address = _stored_address(address)
+    recent = login_failures.c.at > utcnow() - LOGIN_FAILURE_WINDOW
+    from_here = func.count(case((login_failures.c.address == address, 1)))
+    everywhere, here = connection.execute(
+        select(func.count(), from_here).select_from(login_failures)
+        .where(login_failures.c.name == name[:100], recent)).one()
+    return here >= MAX_LOGIN_FAILURES or everywhere >= MAX_LOGIN_FAILURES_PER_NAME
+
+
+def record_login_failure(connection: Connection, name: str, address: str | None) -> None:
+    """Count a failed login for ``name`` from the client ``address`` (known name or not: the
+    answer must not tell them apart).
 
     Failures older than the window count for nothing and are deleted here, so guesses spread over
-    many names cannot grow the table past what one window holds.
+    many names or addresses cannot grow the table past what one window holds.
     """
     now = utcnow()
     connection.execute(delete(login_failures).where(
         login_failures.c.at <= now - LOGIN_FAILURE_WINDOW))
-    connection.execute(insert(login_failures).values(name=name[:100], at=now))
+    connection.execute(insert(login_failures).values(
+        name=name[:100], address=_stored_address(address), at=now))
 
 
 def parse_api_keys(value: object) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 ``MODERATION_`` prefix (``MODERATION_MAX_TEXT_CHARS=8000``); values are parsed as JSON when they
 can be, so numbers and objects work. The table of settings is in docs/configuration.md."""
 
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,10 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "SESSION_LIFETIME_HOURS": 12,
+    # How many reverse proxies (nginx, a load balancer) stand in front of the service and append
+    # to X-Forwarded-For / set X-Forwarded-Proto. 0 trusts neither header: the client address is
+    # the connection's, which behind a proxy is the proxy's for every request.
+    "PROXY_COUNT": 0,
 }
 
 # SQLite's own names and numbers for its `synchronous` levels. SQLite reads any other word as
@@ -55,6 +60,7 @@ def check_config(config: dict) -> None:
     :raise RuntimeError: naming the MODERATION_ variable and the values it takes.
     """
     config["SQLITE_SYNCHRONOUS"] = sqlite_synchronous(config["SQLITE_SYNCHRONOUS"])
+    config["PROXY_COUNT"] = proxy_count(config["PROXY_COUNT"])
 
 
 def sqlite_synchronous(value: object) -> str:
@@ -64,3 +70,16 @@ def sqlite_synchronous(value: object) -> str:
         raise RuntimeError(f"MODERATION_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA "
                            f"(or 0-3), not {value!r}")
     return level
+
+
+def proxy_count(value: object) -> int:
+    """Return the number of trusted reverse proxies ``value`` names: a whole number, 0 or more."""
+    # bool is an int to Python, and JSON reads MODERATION_PROXY_COUNT=true as one: refuse it
+    # rather than trust a proxy nobody counted.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RuntimeError(f"MODERATION_PROXY_COUNT must be a whole number, 0 or more: how many "
+                           f"reverse proxies stand in front of the service (0 trusts no "
+                           f"X-Forwarded-For), not {value!r}")
+    return value

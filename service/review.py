@@ -137,13 +137,15 @@ def login():
     if request.method == "GET":
         return render_template("review/login.html", next=target)
     name = request.form.get("username", "")
+    # Failures count per name and client address. Behind a reverse proxy remote_addr is the
+    # proxy's own unless MODERATION_PROXY_COUNT says how many proxies to look through.
     with get_db().reading() as connection:
-        if accounts.login_refused(connection, name):
+        if accounts.login_refused(connection, name, request.remote_addr):
             return render_template("review/login.html", next=target, refused=True), 429
         user = accounts.authenticate(connection, name, request.form.get("password", ""))
     if user is None:
         with get_db().transaction() as connection:
-            accounts.record_login_failure(connection, name)
+            accounts.record_login_failure(connection, name, request.remote_addr)
         return render_template("review/login.html", next=target, failed=True), 401
     lang = session.get("lang")
     auth.log_in(user)

@@ -222,15 +222,22 @@ login_sessions = Table(
 )
 Index("ix_login_sessions_user_id", login_sessions.c.user_id)
 
-# Failed logins by account name: ten in fifteen minutes and the name is refused for a while, so
-# a password cannot be guessed at the rate the server can check it (about 19 tries a second).
+# Failed logins by account name and client address: ten in fifteen minutes from one address and
+# the name is refused to that address for a while, a hundred from all addresses together and it
+# is refused to everyone, so a password cannot be guessed at the rate the server can check it
+# (about 19 tries a second), and a stranger failing on purpose locks out only themselves
+# (service/accounts.py). Rows from before the address was kept have address ''.
 login_failures = Table(
     "login_failures", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False),
     Column("at", UTCDateTime, nullable=False),
+    Column("address", String(45), nullable=False, server_default=""),
 )
-Index("ix_login_failures_name_at", login_failures.c.name, login_failures.c.at)
+# Serves the count from one address (the whole key) and the count over every address (the name
+# prefix: a name has at most about a hundred recent rows, since a refused login records nothing).
+Index("ix_login_failures_name_address_at", login_failures.c.name, login_failures.c.address,
+      login_failures.c.at)
 
 # Keyword entries added or hidden by admins, layered over the files in KEYWORD_DIR.
 keyword_overrides = Table(

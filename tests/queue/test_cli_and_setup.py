@@ -1,19 +1,21 @@
 """Commands an operator runs, the schema migrations, and startup settings."""
 
+import datetime as dt
 import os
 import stat
 import subprocess
 import sys
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, insert, inspect
+from sqlalchemy import create_engine, insert, inspect, select
 
 from service import create_app
 from service.accounts import parse_api_keys
-from service.db import current_revision, get_db_of, upgrade
-from service.storage import is_search_index, metadata, users, utcnow
+from service.db import alembic_config, current_revision, get_db_of, upgrade
+from service.storage import is_search_index, login_failures, metadata, users, utcnow
 from tests.queue.conftest import Browser, both_backends
 from tests.servers import ROOT
 
@@ -96,7 +98,7 @@ def test_db_upgrade_command_creates_the_schema_and_is_idempotent(tmp_path, model
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == 0, result.stderr
-        assert "database at revision 0003" in result.stdout
+        assert "database at revision 0004" in result.stdout
     engine = create_engine(url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
@@ -160,7 +162,7 @@ def test_a_short_api_key_stops_startup(queue_config):
 
 def test_upgrade_helper_on_an_existing_database_is_a_no_op(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0003"
+    assert current_revision(db_url) == "0004"
 
 
 def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
@@ -173,8 +175,49 @@ def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
                                                 password_hash=password_hash, created_at=utcnow()))
     engine.dispose()
     upgrade(url)
-    assert current_revision(url) == "0003"
+    assert current_revision(url) == "0004"
     app = create_app({**queue_config, "DATABASE_URL": url})
     browser = Browser(app.test_client())
     assert browser.login("mona").status_code == 302
     assert browser.get("/review/queue").status_code == 200
+
+
+@both_backends
+def test_a_database_made_before_failure_addresses_upgrades_and_keeps_its_failures(
+        db_url, queue_config, password_hash):
+    command.downgrade(alembic_config(db_url), "0003")  # the schema as 0003 left it
+    assert current_revision(db_url) == "0003"
+    engine = create_engine(db_url)
+    assert "address" not in {c["name"] for c in inspect(engine).get_columns("login_failures")}
+    assert {i["name"] for i in inspect(engine).get_indexes("login_failures")} == {
+        "ix_login_failures_name_at"}
+    now = utcnow()
+    with engine.begin() as connection:
+        connection.execute(insert(users).values(name="mona", role="moderator", active=True,
+                                                password_hash=password_hash, created_at=now))
+        # Ten recent failures for mona refused her everywhere under 0003; one row is stale.
+        connection.execute(insert(login_failures), [
+            {"name": "mona", "at": now - dt.timedelta(minutes=minutes)} for minutes in range(10)])
+        connection.execute(insert(login_failures).values(name="old",
+                                                         at=now - dt.timedelta(hours=1)))
+    engine.dispose()
+
+    upgrade(db_url)
+    assert current_revision(db_url) == "0004"
+    engine = create_engine(db_url)
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("login_failures")}
+    assert indexes == {"ix_login_failures_name_address_at": ["name", "address", "at"]}
+    with engine.connect() as connection:
+        rows = connection.execute(select(login_failures.c.name, login_failures.c.address)).all()
+    engine.dispose()
+    assert sorted(rows) == [("mona", "")] * 10 + [("old", "")]
+    # The old rows count towards the name's cap over every address, not towards any client's ten.
+    app = create_app({**queue_config, "DATABASE_URL": db_url})
+    try:
+        assert Browser(app.test_client()).login("mona", "a guess").status_code == 401
+        assert Browser(app.test_client()).login("mona").status_code == 302
+        with get_db_of(app).reading() as connection:
+            rows = connection.execute(select(login_failures.c.name, login_failures.c.address)).all()
+        assert sorted(rows) == [("mona", "")] * 10 + [("mona", "127.0.0.1")]  # "old" pruned
+    finally:
+        get_db_of(app).dispose()

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
+from service import accounts
 from service.db import get_db_of
 from service.highlight import highlight
 from service.storage import login_failures, login_sessions, utcnow
@@ -35,7 +36,8 @@ def test_wrong_password_or_unknown_user_is_refused(browser):
 
 
 @both_backends
-def test_an_account_is_refused_for_a_while_after_ten_failed_logins(queue_app, browser):
+def test_a_name_is_refused_for_a_while_after_ten_failed_logins_from_one_address(queue_app,
+                                                                                 browser):
     for attempt in range(10):
         assert browser.login("mona", f"guess number {attempt}").status_code == 401
     response = browser.post("/review/login", {"username": "mona", "password": PASSWORD})
@@ -53,6 +55,104 @@ def test_an_account_is_refused_for_a_while_after_ten_failed_logins(queue_app, br
     with get_db_of(queue_app).reading() as connection:
         names = connection.execute(select(login_failures.c.name)).scalars().all()
     assert names == ["nobody"]
+
+
+def browser_at(app, address: str, forwarded_for: str | None = None) -> Browser:
+    """A browser whose requests come from ``address``, saying X-Forwarded-For if given."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    if forwarded_for is not None:
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return Browser(client)
+
+
+def stored_addresses(app) -> list[str]:
+    with get_db_of(app).reading() as connection:
+        return connection.execute(select(login_failures.c.address)
+                                  .order_by(login_failures.c.id)).scalars().all()
+
+
+def without_csrf_token(response) -> tuple[int, str]:
+    """The status and page of an answer, less the session's own CSRF token."""
+    page = response.get_data(as_text=True)
+    return response.status_code, re.sub(r'name="csrf_token" value="[^"]*"', "", page)
+
+
+@both_backends
+def test_ten_failed_logins_refuse_the_name_to_that_address_only(queue_app):
+    # A stranger failing on purpose locks out only themselves, for a real name or a made-up one.
+    answers = {}
+    for name, address in [("mona", "203.0.113.7"), ("nobody", "2001:db8::7")]:
+        troll = browser_at(queue_app, address)
+        answers[name] = [without_csrf_token(troll.login(name, f"guess {attempt}"))
+                         for attempt in range(10)]
+        answers[name].append(without_csrf_token(
+            troll.post("/review/login", {"username": name, "password": PASSWORD})))
+    # Known and unknown names get the same answers, counted the same way.
+    assert answers["mona"] == answers["nobody"]
+    assert [status for status, _ in answers["mona"]] == [401] * 10 + [429]
+    assert "محاولات فاشلة كثيرة" in answers["mona"][-1][1]
+    # The refused tries were not counted.
+    assert stored_addresses(queue_app) == ["203.0.113.7"] * 10 + ["2001:db8::7"] * 10
+    # The moderator, elsewhere, logs in; the name is refused to the troll's address only.
+    assert browser_at(queue_app, "198.51.100.2").login("mona").status_code == 302
+    assert browser_at(queue_app, "2001:db8::7").login("mona").status_code == 302
+
+
+@both_backends
+def test_a_name_is_refused_everywhere_after_a_hundred_failures_from_many_addresses(queue_app):
+    # A guesser spread over many addresses, nine tries each so no address reaches its own ten.
+    addresses = [f"192.0.2.{n}" for n in range(1, 12)]
+    with get_db_of(queue_app).transaction() as connection:
+        for address in addresses:
+            for _ in range(9):
+                accounts.record_login_failure(connection, "mona", address)
+        assert not accounts.login_refused(connection, "mona", "192.0.2.200")
+    assert len(stored_addresses(queue_app)) == 99
+    assert browser_at(queue_app, "192.0.2.100").login("mona", "guess 100").status_code == 401
+    for address in ("192.0.2.101", *addresses):  # a new address, or one with nine failures
+        response = browser_at(queue_app, address).post(
+            "/review/login", {"username": "mona", "password": PASSWORD})
+        assert response.status_code == 429, address
+    assert len(stored_addresses(queue_app)) == 100
+    assert browser_at(queue_app, "192.0.2.101").login("adil").status_code == 302  # others log in
+
+
+def test_an_address_is_stored_at_most_45_characters_long(queue_app):
+    with get_db_of(queue_app).transaction() as connection:
+        accounts.record_login_failure(connection, "mona", "x" * 60)
+        accounts.record_login_failure(connection, "mona", None)
+        assert not accounts.login_refused(connection, "mona", "x" * 60)
+    assert stored_addresses(queue_app) == ["x" * 45, ""]
+
+
+@both_backends
+def test_behind_one_proxy_the_forwarded_address_is_the_one_counted(queue_config, request):
+    queue_config["PROXY_COUNT"] = 1
+    app = request.getfixturevalue("queue_app")
+    proxy = "10.0.0.5"  # nginx: every request arrives from it
+    # A client may send its own X-Forwarded-For; the proxy appends the address it saw, and only
+    # that last entry is trusted.
+    troll = browser_at(app, proxy, forwarded_for="198.51.100.2, 203.0.113.7")
+    for attempt in range(10):
+        assert troll.login("mona", f"guess {attempt}").status_code == 401
+    response = troll.post("/review/login", {"username": "mona", "password": PASSWORD})
+    assert response.status_code == 429
+    assert stored_addresses(app) == ["203.0.113.7"] * 10
+    moderator = browser_at(app, proxy, forwarded_for="198.51.100.2")
+    assert moderator.login("mona").status_code == 302
+
+
+def test_without_a_proxy_count_x_forwarded_for_is_ignored(queue_app):
+    assert queue_app.config["PROXY_COUNT"] == 0
+    troll = browser_at(queue_app, "203.0.113.7")
+    for attempt in range(10):
+        # A new made-up address each time changes nothing: the connection's address counts.
+        troll.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{attempt}"
+        assert troll.login("mona", f"guess {attempt}").status_code == 401
+    response = troll.post("/review/login", {"username": "mona", "password": PASSWORD})
+    assert response.status_code == 429
+    assert stored_addresses(queue_app) == ["203.0.113.7"] * 10
 
 
 def test_login_needs_the_csrf_token(browser):
