@@ -3,7 +3,7 @@ model per rule, each with a Platt calibration so scores read as probabilities.
 
 Fitting uses scikit-learn (see training/train.py); scoring one comment bypasses scikit-learn's
 per-call validation, which costs more than the arithmetic for a single short text. Both paths
-compute the same numbers (tests/unit/test_classifier.py holds them to that)."""
+compute the same numbers (tests/unit/test_model_artifact.py holds them to that)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,28 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from service.text.arabic import normalize_for_model
 
 CHAR_NGRAM_SIZES = (2, 3, 4, 5)
+
+
+def evidence_scale(features: np.ndarray, full_evidence: np.ndarray) -> np.ndarray:
+    """Return, per comment and rule, how much of its unit length the comment's feature vector
+    keeps: sqrt(n / full) for a comment with n known features, at most 1 (1 for a rule whose
+    ``full_evidence`` is 0). Shape (len(features), len(full_evidence)).
+
+    TF-IDF vectors all have length 1, so two words ("le Coran") put on one religious word the
+    weight a paragraph spreads over its whole argument, and a topic word that attacks use more
+    often than other comments reaches a confident score alone. A shorter vector leaves a short
+    comment nearer the rule's prior. Only for rules whose evidence is topical: a short insult is
+    no less an insult."""
+    inverse, unscaled = _evidence_terms(full_evidence)
+    return np.minimum(1.0, np.sqrt(np.outer(features, inverse) + unscaled))
+
+
+def _evidence_terms(full_evidence) -> tuple[np.ndarray, np.ndarray]:
+    """Return (1 / full, 1 where a rule is not scaled) per rule: sqrt(n / full + 1) is at least
+    1 for an unscaled rule, so one expression serves both."""
+    full = np.asarray(full_evidence, dtype=np.float64)
+    scaled = full > 0
+    return np.divide(1.0, full, out=np.zeros_like(full), where=scaled), (~scaled).astype(float)
 
 
 def extract_features(text: str) -> list[str]:
@@ -44,26 +66,33 @@ class CommentClassifier:
         intercept: np.ndarray,
         calibration: np.ndarray,
         rules: Sequence[str],
+        full_evidence: Sequence[int] | None = None,
     ):
         self.vectorizer = vectorizer
         self.coef = np.ascontiguousarray(coef, dtype=np.float64)  # (n_features, n_rules)
         self.intercept = np.asarray(intercept, dtype=np.float64)  # (n_rules,)
         self.calibration = np.asarray(calibration, dtype=np.float64)  # (n_rules, 2): slope, bias
         self.rules = tuple(rules)
+        # per rule, the known features a comment needs for its full weight (0: no scaling)
+        self.full_evidence = np.zeros(len(self.rules), dtype=np.int64) if full_evidence is None \
+            else np.asarray(full_evidence, dtype=np.int64)
         self._init_fast_path()
 
     def _init_fast_path(self) -> None:
         self._vocabulary = self.vectorizer.vocabulary_
         self._idf = self.vectorizer.idf_.astype(np.float64)
         self._sublinear = bool(self.vectorizer.sublinear_tf)
+        self._evidence = _evidence_terms(self.full_evidence)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        for name in ("_vocabulary", "_idf", "_sublinear"):
+        for name in ("_vocabulary", "_idf", "_sublinear", "_evidence"):
             state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict) -> None:
+        # artifacts from before evidence scaling
+        state.setdefault("full_evidence", np.zeros(len(state["rules"]), dtype=np.int64))
         self.__dict__.update(state)
         self._init_fast_path()
 
@@ -78,7 +107,8 @@ class CommentClassifier:
     def margins(self, texts: Sequence[str]) -> np.ndarray:
         """Return the uncalibrated linear scores, shape (len(texts), n_rules)."""
         matrix = self.vectorizer.transform(texts)
-        return np.asarray(matrix @ self.coef) + self.intercept
+        scale = evidence_scale(np.diff(matrix.indptr), self.full_evidence)
+        return scale * np.asarray(matrix @ self.coef) + self.intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Return calibrated probabilities, shape (len(texts), n_rules)."""
@@ -98,5 +128,7 @@ class CommentClassifier:
             tf = np.log(tf) + 1.0
         weights = tf * self._idf[indices]
         norm = math.sqrt(float(weights @ weights))
-        margins = (weights / norm) @ self.coef[indices] + self.intercept
+        inverse, unscaled = self._evidence
+        scale = np.minimum(1.0, np.sqrt(len(counts) * inverse + unscaled))
+        margins = scale * ((weights / norm) @ self.coef[indices]) + self.intercept
         return self._calibrate(margins)

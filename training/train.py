@@ -35,11 +35,12 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 
-from service.classifier import CommentClassifier, extract_features
+from service.classifier import CommentClassifier, evidence_scale, extract_features
 from service.keywords import DEFAULT_KEYWORD_DIR
 from service.model import (
     ARTIFACT_FILE,
@@ -80,6 +81,11 @@ class TrainingParams:
     # model that scores new comments: on the corpus, 2 instead of 1 held 0.5 points fewer clean
     # held-out comments (six re-drawn splits; docs/evaluation.md).
     min_df: int = 2
+    # Per rule, the known features a comment needs for its full weight; fewer shrink it toward the
+    # rule's prior (service/classifier.py, evidence_scale). A comment of two or three words has
+    # 20-40, a typical one 190. Religion only: "le Coran", "allah akbar" were rejected on one
+    # topic word, while a short insult is an insult (docs/evaluation.md has the measurements).
+    full_evidence: tuple[tuple[str, int], ...] = (("religion", 120),)
     C: float = 4.0
     corpus_weight: float = 3.0
     # Datasets whose caveats (shared/data/*/SOURCE.md) make their labels less trustworthy count
@@ -96,6 +102,10 @@ class TrainingParams:
     cv_max_rows: int = 20_000  # up to this many rows, thresholds come from cross-validation
     targets: ThresholdTargets = ThresholdTargets()
 
+    def full_evidence_per_rule(self) -> list[int]:
+        """Return the full evidence of each rule, in RULES order (0: no scaling)."""
+        return [dict(self.full_evidence).get(rule, 0) for rule in RULES]
+
     def weight_of(self, source: str) -> float:
         """Return the sample weight of a row from ``source``."""
         if source == CORPUS_SOURCE:
@@ -105,6 +115,7 @@ class TrainingParams:
     def to_dict(self) -> dict:
         params = dict(self.__dict__)
         params["source_weights"] = dict(self.source_weights)
+        params["full_evidence"] = dict(self.full_evidence)
         params["targets"] = self.targets.__dict__
         return params
 
@@ -174,6 +185,7 @@ def fit(
     weights = np.array([params.weight_of(e.source) for e in fit_rows])
     folds = np.array([fold_of(e.text, params.cv_folds) for e in fit_rows])
 
+    full_evidence = params.full_evidence_per_rule()
     coef = np.zeros((matrix.shape[1], len(RULES)))
     intercept = np.zeros(len(RULES))
     calibration = np.zeros((len(RULES), 2))
@@ -181,17 +193,19 @@ def fit(
     for index, rule in enumerate(tqdm(RULES, desc="rules", unit="rule", disable=not progress)):
         rows = np.array([i for i, e in enumerate(fit_rows) if e.label(rule) is not None])
         labels = np.array([fit_rows[i].label(rule) for i in rows])
+        rule_matrix = _scaled_by_evidence(matrix[rows], full_evidence[index])
         if cross_validate:
             margins, val_labels, coef[:, index], intercept[index] = cross_validated_fit(
-                matrix[rows], labels, weights[rows], folds[rows], params
+                rule_matrix, labels, weights[rows], folds[rows], params
             )
         else:
-            coef[:, index], intercept[index] = fit_rule(matrix[rows], labels, weights[rows], params)
+            coef[:, index], intercept[index] = fit_rule(rule_matrix, labels, weights[rows], params)
             val_rows = np.array(
                 [i for i, e in enumerate(splits.validation) if e.label(rule) is not None]
             )
             val_labels = np.array([splits.validation[i].label(rule) for i in val_rows])
-            margins = np.asarray(validation_matrix[val_rows] @ coef[:, index]) + intercept[index]
+            val_matrix = _scaled_by_evidence(validation_matrix[val_rows], full_evidence[index])
+            margins = np.asarray(val_matrix @ coef[:, index]) + intercept[index]
         calibration[index] = platt_scale(margins, val_labels)
         scores = 1.0 / (1.0 + np.exp(-(margins * calibration[index, 0] + calibration[index, 1])))
         thresholds[rule] = choose_thresholds(scores, val_labels, params.targets)
@@ -201,8 +215,18 @@ def fit(
         )
         metrics[rule]["train_rows"] = int(len(rows))
         metrics[rule]["train_positives"] = int(labels.sum())
-    classifier = CommentClassifier(vectorizer, coef, intercept, calibration, RULES)
+    classifier = CommentClassifier(
+        vectorizer, coef, intercept, calibration, RULES, full_evidence=full_evidence
+    )
     return classifier, thresholds, metrics
+
+
+def _scaled_by_evidence(matrix, full_evidence: int):
+    """Return one rule's TF-IDF rows shortened as the classifier shortens them when it scores."""
+    if not full_evidence:
+        return matrix
+    scale = evidence_scale(np.diff(matrix.indptr), np.array([full_evidence]))[:, 0]
+    return (sparse.diags(scale) @ matrix).tocsr()
 
 
 def fit_rule(
@@ -499,6 +523,14 @@ def add_param_arguments(parser: argparse.ArgumentParser) -> None:
         default=TrainingParams.min_df,
         help="drop features seen in fewer comments",
     )
+    group.add_argument(
+        "--full-evidence",
+        type=_rule_count,
+        action="append",
+        metavar="RULE=N",
+        help="known features a comment needs for the rule's full weight (repeatable; 0: off; "
+        f"default {' '.join(f'{r}={n}' for r, n in TrainingParams.full_evidence)})",
+    )
     group.add_argument("--C", type=float, default=TrainingParams.C, help="inverse regularization")
     group.add_argument("--corpus-weight", type=float, default=TrainingParams.corpus_weight)
     group.add_argument("--reject-precision", type=float, default=ThresholdTargets.reject_precision)
@@ -507,11 +539,24 @@ def add_param_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--suspect-recall", type=float, default=ThresholdTargets.suspect_recall)
 
 
+def _rule_count(value: str) -> tuple[str, int]:
+    """Parse RULE=N (--full-evidence)."""
+    rule, _, count = value.partition("=")
+    if rule not in RULES or not count.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"expected RULE=N with RULE one of {', '.join(RULES)} and N a whole number: {value!r}")
+    return rule, int(count)
+
+
 def params_from_args(args: argparse.Namespace) -> TrainingParams:
     """Return the TrainingParams the options of add_param_arguments ask for."""
     return TrainingParams(
         max_features=args.max_features,
         min_df=args.min_df,
+        full_evidence=(
+            TrainingParams.full_evidence if args.full_evidence is None
+            else tuple(args.full_evidence)
+        ),
         C=args.C,
         corpus_weight=args.corpus_weight,
         targets=ThresholdTargets(

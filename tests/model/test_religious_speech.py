@@ -43,7 +43,8 @@ KNOWN_FAILURES = [
         "din lislam din salam",
         id="arabizi-known-failure-0",
         marks=pytest.mark.xfail(
-            strict=False, reason="the Arabizi word 'din' scores religion ~1.0 alone ('n3al din')"
+            strict=False,
+            reason="held for review: the Arabizi word 'din' scores religion ~0.84 ('n3al din')",
         ),
     ),
     pytest.param(
@@ -54,6 +55,32 @@ KNOWN_FAILURES = [
             strict=False, reason="three faiths named then 'كلهم' scores incitement ~0.97"
         ),
     ),
+]
+
+# Short pious reactions, the most common comments under a death or a victory: two or three words
+# put all of a comment's weight on one religious word, which short curses share ("n3al din").
+# Written for evaluation (training/corpus/short.jsonl was written to avoid them).
+SHORT_PIOUS = [
+    ("arabizi", "allah akbar"), ("arabizi", "sob7an allah"), ("arabizi", "lah yhdina"),
+    ("arabizi", "inchallah"), ("arabizi", "lah yr7mo"), ("arabizi", "allah y3awnkom"),
+    ("arabizi", "lah ister"), ("arabizi", "machallah 3lik"), ("arabizi", "hamdoullah"),
+    ("fr", "Dieu merci"), ("fr", "Que Dieu le protège"), ("msa", "الله أكبر"),
+    ("msa", "سبحان الله"), ("darija", "الله يرحمو"), ("arabizi", "lah yhdi ma khla9"),
+    ("arabizi", "allah y7fed lmalik"), ("arabizi", "rabi m3akom"), ("arabizi", "ya rabi"),
+    ("arabizi", "lislam"), ("fr", "le prophète"), ("arabizi", "nbi"), ("arabizi", "rasoul allah"),
+    ("arabizi", "lqor2an"), ("fr", "le Coran"), ("fr", "la mosquée"), ("arabizi", "lmasjid"),
+    ("arabizi", "ramadan"), ("arabizi", "salat"), ("arabizi", "din lah sahel"),
+    ("arabizi", "lislam din l7a9"), ("arabizi", "din lislam zwin"),
+]
+SHORT_KNOWN_FAILURES = [
+    pytest.param("arabizi", "din lah 7a9", id="arabizi-short-known-failure-0",
+                 marks=pytest.mark.xfail(strict=False, reason="held for review: religion ~0.85")),
+]
+
+# Short attacks on religion: scaling short comments toward the prior must not let them through.
+SHORT_ATTACKS = [
+    ("arabizi", "tfou 3la dinkom"), ("fr", "fuck l'islam"), ("fr", "nique le coran"),
+    ("darija", "تفو على القرآن"), ("msa", "نبيكم كذاب"),
 ]
 
 # (language, comment, rule it breaks) — each must be held or rejected, for that rule.
@@ -99,3 +126,23 @@ def test_animals_named_literally_are_approved(moderator, lang, text):
 def test_curses_threats_and_attacks_are_held(moderator, lang, text, rule):
     decision = moderator.score(text)
     assert decision.verdict != "approve" and rule in decision.flags, decision.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [pytest.param(lang, text, id=f"{lang}-short-{i}") for i, (lang, text) in enumerate(SHORT_PIOUS)]
+    + SHORT_KNOWN_FAILURES,
+)
+def test_short_pious_reactions_are_approved(moderator, lang, text):
+    decision = moderator.score(text)
+    assert decision.verdict == "approve", decision.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    SHORT_ATTACKS,
+    ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(SHORT_ATTACKS)],
+)
+def test_short_attacks_on_religion_are_held(moderator, lang, text):
+    decision = moderator.score(text)
+    assert decision.verdict != "approve" and "religion" in decision.flags, decision.to_dict()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from service import create_app
+from service.classifier import CommentClassifier, evidence_scale
 from service.model import ArtifactError, load_artifact, resolve_model_dir
 from service.rules import RULES
 
@@ -87,3 +88,45 @@ def test_fast_single_path_equals_batch_path(model_dir):
     batch = classifier.predict_proba(texts)
     single = np.vstack([classifier.predict_proba_one(t) for t in texts])
     np.testing.assert_allclose(single, batch, rtol=1e-9, atol=1e-12)
+
+
+TEXTS = ["انت حمار", "مقال رائع شكرا", "n3al din mok", "le ministre doit partir", "؟؟؟", "x"]
+
+
+def test_evidence_scaling_shrinks_short_comments_toward_the_prior_on_both_paths(model_dir):
+    loaded = load_artifact(model_dir).classifier
+    plain = with_full_evidence(loaded, [0] * len(RULES)).margins(TEXTS) - loaded.intercept
+    known = np.diff(loaded.vectorizer.transform(TEXTS).indptr)
+    religion = RULES.index("religion")
+    full = int(known.max()) * 4  # every comment here is short of it
+    classifier = with_full_evidence(loaded, [full if r == "religion" else 0 for r in RULES])
+    scaled = classifier.margins(TEXTS) - classifier.intercept
+    expected = plain.copy()
+    expected[:, religion] *= np.sqrt(known / full)
+    np.testing.assert_allclose(scaled, expected)  # the other rules untouched
+    single = np.vstack([classifier.predict_proba_one(t) for t in TEXTS])
+    np.testing.assert_allclose(single, classifier.predict_proba(TEXTS), rtol=1e-9, atol=1e-12)
+
+
+def test_evidence_scale_is_per_rule_and_keeps_full_vectors_whole():
+    scale = evidence_scale(np.array([0, 25, 100, 400]), np.array([0, 100]))
+    assert scale.tolist() == [[1, 0], [1, 0.5], [1, 1], [1, 1]]
+
+
+def test_an_artifact_from_before_evidence_scaling_scores_as_it_did(model_dir):
+    classifier = load_artifact(model_dir).classifier
+    state = classifier.__getstate__()
+    state.pop("full_evidence")
+    older = CommentClassifier.__new__(CommentClassifier)
+    older.__setstate__(state)
+    assert older.full_evidence.tolist() == [0] * len(RULES)
+    plain = with_full_evidence(classifier, [0] * len(RULES))
+    np.testing.assert_allclose(older.predict_proba(TEXTS), plain.predict_proba(TEXTS))
+
+
+def with_full_evidence(classifier, full_evidence):
+    """A copy of the classifier scaling short comments as ``full_evidence`` says."""
+    changed = CommentClassifier.__new__(CommentClassifier)
+    changed.__setstate__({**classifier.__getstate__(),
+                          "full_evidence": np.asarray(full_evidence, dtype=np.int64)})
+    return changed

@@ -245,3 +245,24 @@ def test_a_version_written_meanwhile_by_another_training_is_a_clear_error(tmp_pa
     assert "written meanwhile by another training" in error_line(capsys)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1"]  # theirs, untouched
     assert (tmp_path / "v1" / "model.joblib").read_text() == "theirs"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], (("religion", 120),)),
+    (["--full-evidence", "religion=0"], (("religion", 0),)),
+    (["--full-evidence", "religion=80", "--full-evidence", "insult=40"],
+     (("religion", 80), ("insult", 40))),
+])
+def test_full_evidence_is_set_per_rule(argv, expected):
+    args = train.parse_args(["--out", "x", *argv])
+    params = train.params_from_args(args)
+    assert params.full_evidence == expected
+    assert params.to_dict()["full_evidence"] == dict(expected)
+
+
+@pytest.mark.parametrize("value", ["religion", "spam=3", "religion=-1", "religion=1.5"])
+def test_a_bad_full_evidence_is_refused_by_the_parser(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train.parse_args(["--out", "x", "--full-evidence", value])
+    assert exit_.value.code == 2
+    assert "RULE=N" in capsys.readouterr().err
