@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from collections.abc import Iterable
@@ -212,16 +213,26 @@ LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
 # Failures are counted per account name and client address: ten from one address refuse that
 # name to that address only, so someone who keeps failing on purpose locks out no one but
 # themselves. The cap over every address together still stops guessing spread over many
-# addresses. The trade-off: an attacker with many addresses (or one IPv6 /64) can still lock a
-# name out everywhere, but needs at least ten addresses and ten times the requests it used to.
+# addresses. An IPv6 client counts as its /64, the block one subscriber is given, or one
+# attacker would hold billions of addresses. The trade-off: an attacker with many addresses can
+# still lock a name out everywhere, but needs at least ten of them and ten times the requests.
 MAX_LOGIN_FAILURES = 10  # per account name from one client address within the window
 MAX_LOGIN_FAILURES_PER_NAME = 100  # per account name from all addresses together
 ADDRESS_CHARS = 45  # the longest textual IP address: IPv4-mapped IPv6
 
 
 def _stored_address(address: str | None) -> str:
-    """The client address as the ``login_failures`` table keeps it ("" when there is none)."""
-    return (address or "").replace("\x00", "")[:ADDRESS_CHARS]
+    """The client as the ``login_failures`` table keeps it: an IPv4 address, an IPv6 client's
+    /64 ("2001:db8:1:2::/64"), or what the server reported if it is neither ("" for none)."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "").replace("\x00", "")[:ADDRESS_CHARS]
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return ipaddress.IPv6Network((int(parsed) >> 64 << 64, 64)).with_prefixlen
+    return str(parsed)
 
 
 def login_refused(connection: Connection, name: str, address: str | None) -> bool:

@@ -93,10 +93,26 @@ def test_ten_failed_logins_refuse_the_name_to_that_address_only(queue_app):
     assert [status for status, _ in answers["mona"]] == [401] * 10 + [429]
     assert "محاولات فاشلة كثيرة" in answers["mona"][-1][1]
     # The refused tries were not counted.
-    assert stored_addresses(queue_app) == ["203.0.113.7"] * 10 + ["2001:db8::7"] * 10
+    assert stored_addresses(queue_app) == ["203.0.113.7"] * 10 + ["2001:db8::/64"] * 10
     # The moderator, elsewhere, logs in; the name is refused to the troll's address only.
     assert browser_at(queue_app, "198.51.100.2").login("mona").status_code == 302
     assert browser_at(queue_app, "2001:db8::7").login("mona").status_code == 302
+
+
+def test_an_ipv6_client_counts_as_its_slash_64(queue_app):
+    # One subscriber gets a /64: billions of addresses that must not be ten fresh starts each.
+    for attempt in range(10):
+        troll = browser_at(queue_app, f"2001:db8:aa:bb::{attempt + 1:x}")
+        assert troll.login("mona", f"guess {attempt}").status_code == 401
+    elsewhere_in_the_block = browser_at(queue_app, "2001:db8:aa:bb:ffff::1")
+    response = elsewhere_in_the_block.post("/review/login",
+                                           {"username": "mona", "password": PASSWORD})
+    assert response.status_code == 429
+    assert browser_at(queue_app, "2001:db8:aa:bc::1").login("mona").status_code == 302
+    # An IPv4 client written as IPv6 (a dual-stack socket) is that IPv4 address.
+    with get_db_of(queue_app).transaction() as connection:
+        accounts.record_login_failure(connection, "adil", "::ffff:192.0.2.9")
+    assert stored_addresses(queue_app)[-1] == "192.0.2.9"
 
 
 @both_backends
