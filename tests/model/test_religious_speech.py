@@ -23,6 +23,7 @@ PIOUS_AND_NEUTRAL = [
     ("arabizi", "lah yn3al chitan a khouya, ma t9ele9ch"),
     ("darija", "نعل بو الشيطان وصلي على النبي"),
     ("darija", "الله يلعن الفقر وصافي"),
+    ("arabizi", "din lislam din salam"),  # a known failure until this round's corpus
 ]
 
 # Clean comments that name an animal on a suspect list: the suspect term holds them only if the
@@ -39,18 +40,9 @@ ANIMALS_NAMED_LITERALLY = [
 # these tests on candidates, and a candidate that fixes one must not be refused for it.
 KNOWN_FAILURES = [
     pytest.param(
-        "arabizi",
-        "din lislam din salam",
-        id="arabizi-known-failure-0",
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="held for review: the Arabizi word 'din' scores religion ~0.84 ('n3al din')",
-        ),
-    ),
-    pytest.param(
         "darija",
         "اليهود والمسيحيين والمسلمين كلهم ولاد آدم",
-        id="darija-known-failure-1",
+        id="darija-known-failure-0",
         marks=pytest.mark.xfail(
             strict=False, reason="three faiths named then 'كلهم' scores incitement ~0.97"
         ),
