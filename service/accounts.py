@@ -193,8 +193,7 @@ def revoke_tokens(connection: Connection, name: str) -> int:
 
     :raise AccountError: when there is no such user.
     """
-    return connection.execute(
-        delete(api_tokens).where(api_tokens.c.user_id == _user_id(connection, name))).rowcount
+    return _delete_tokens(connection, _user_id(connection, name))
 
 
 def deactivate_user(connection: Connection, name: str) -> None:
@@ -206,7 +205,11 @@ def deactivate_user(connection: Connection, name: str) -> None:
     user_id = _user_id(connection, name)
     connection.execute(update(users).where(users.c.id == user_id).values(active=False))
     end_sessions_of(connection, user_id)
-    connection.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id))
+    _delete_tokens(connection, user_id)
+
+
+def _delete_tokens(connection: Connection, user_id: int) -> int:
+    return connection.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id)).rowcount
 
 
 LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)

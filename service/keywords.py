@@ -166,7 +166,7 @@ _EMOJI = (
     "\U0001f000-\U0001faff"  # Mahjong Tiles .. Symbols and Pictographs Extended-A (😡 🤬 🖕)
 )
 _EMOJI_RE = re.compile(f"[{_EMOJI}]")
-_MASK_RE = re.compile(r"\*+")  # stars between two parts of one Latin word: "f*ck", "p**e"
+_MASK_RE = re.compile(r"\*+")  # stars between two parts of one word: "f*ck", "p**e", "ق**ة"
 _MIN_MASKED_VISIBLE = 2  # letters left showing: "*" alone, or "c*", is no word to guess
 _EMOJI_GAP_RE = re.compile(f"[{_EMOJI}]+")
 # A word as its writer wrote it: letters and digits with their marks, tatweel and invisible
@@ -550,14 +550,14 @@ class KeywordMatcher:
         if _is_allowed(token, self._allow):  # (number tokens are kept: "74" is leet for "ta")
             return _NOTHING
         singles = {id(e): e for k in _single_keys(token) for e in self._singles.get(k, ())}
+        head_keys = _head_keys(token)
         heads: dict[str, dict[int, _Phrase]] = {}
-        for phrase in (p for k in _head_keys(token) for p in self._heads.get(k, ())):
+        for phrase in (p for k in head_keys for p in self._heads.get(k, ())):
             for key in phrase.rest[0]:
                 heads.setdefault(key, {})[id(phrase)] = phrase
         splits = ()
         if token.arabic:
-            splits = (*(split for key in _head_keys(token)
-                        for split in self._split_heads.get(key, ())),
+            splits = (*(split for key in head_keys for split in self._split_heads.get(key, ())),
                       *self._split_heads_bare.get(_arabic_key(token.text), ()))
         return _TokenInfo(tuple(singles.values()), {k: tuple(p.values()) for k, p in heads.items()},
                           frozenset(_inner_keys(token)), frozenset(_tail_keys(token)), splits)

@@ -542,7 +542,7 @@ def add_param_arguments(parser: argparse.ArgumentParser) -> None:
 def _rule_count(value: str) -> tuple[str, int]:
     """Parse RULE=N (--full-evidence)."""
     rule, _, count = value.partition("=")
-    if rule not in RULES or not count.isdigit():
+    if rule not in RULES or not (count.isascii() and count.isdigit()):
         raise argparse.ArgumentTypeError(
             f"expected RULE=N with RULE one of {', '.join(RULES)} and N a whole number: {value!r}")
     return rule, int(count)

@@ -71,8 +71,9 @@ SHORT_KNOWN_FAILURES = [
 
 # Short attacks on religion: scaling short comments toward the prior must not let them through.
 SHORT_ATTACKS = [
-    ("arabizi", "tfou 3la dinkom"), ("fr", "fuck l'islam"), ("fr", "nique le coran"),
-    ("darija", "تفو على القرآن"), ("msa", "نبيكم كذاب"),
+    ("arabizi", "tfou 3la dinkom", "religion"), ("fr", "fuck l'islam", "religion"),
+    ("fr", "nique le coran", "religion"), ("darija", "تفو على القرآن", "religion"),
+    ("msa", "نبيكم كذاب", "religion"),
 ]
 
 # (language, comment, rule it breaks) — each must be held or rejected, for that rule.
@@ -93,7 +94,10 @@ CURSES_THREATS_AND_ATTACKS = [
 @pytest.mark.parametrize(
     ("lang", "text"),
     [pytest.param(lang, text, id=f"{lang}-{i}") for i, (lang, text) in enumerate(PIOUS_AND_NEUTRAL)]
-    + KNOWN_FAILURES,
+    + KNOWN_FAILURES
+    + [pytest.param(lang, text, id=f"{lang}-short-{i}")
+       for i, (lang, text) in enumerate(SHORT_PIOUS)]
+    + SHORT_KNOWN_FAILURES,
 )
 def test_pious_and_neutral_religious_comments_are_approved(moderator, lang, text):
     decision = moderator.score(text)
@@ -112,29 +116,11 @@ def test_animals_named_literally_are_approved(moderator, lang, text):
 
 @pytest.mark.parametrize(
     ("lang", "text", "rule"),
-    CURSES_THREATS_AND_ATTACKS,
-    ids=[f"{lang}-{rule}-{i}" for i, (lang, _, rule) in enumerate(CURSES_THREATS_AND_ATTACKS)],
+    CURSES_THREATS_AND_ATTACKS + SHORT_ATTACKS,
+    ids=[f"{lang}-{rule}-{i}"
+         for i, (lang, _, rule) in enumerate(CURSES_THREATS_AND_ATTACKS + SHORT_ATTACKS)],
 )
 def test_curses_threats_and_attacks_are_held(moderator, lang, text, rule):
     decision = moderator.score(text)
     assert decision.verdict != "approve" and rule in decision.flags, decision.to_dict()
 
-
-@pytest.mark.parametrize(
-    ("lang", "text"),
-    [pytest.param(lang, text, id=f"{lang}-short-{i}") for i, (lang, text) in enumerate(SHORT_PIOUS)]
-    + SHORT_KNOWN_FAILURES,
-)
-def test_short_pious_reactions_are_approved(moderator, lang, text):
-    decision = moderator.score(text)
-    assert decision.verdict == "approve", decision.to_dict()
-
-
-@pytest.mark.parametrize(
-    ("lang", "text"),
-    SHORT_ATTACKS,
-    ids=[f"{lang}-{i}" for i, (lang, _) in enumerate(SHORT_ATTACKS)],
-)
-def test_short_attacks_on_religion_are_held(moderator, lang, text):
-    decision = moderator.score(text)
-    assert decision.verdict != "approve" and "religion" in decision.flags, decision.to_dict()

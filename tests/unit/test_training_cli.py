@@ -260,7 +260,8 @@ def test_full_evidence_is_set_per_rule(argv, expected):
     assert params.to_dict()["full_evidence"] == dict(expected)
 
 
-@pytest.mark.parametrize("value", ["religion", "spam=3", "religion=-1", "religion=1.5"])
+@pytest.mark.parametrize("value", ["religion", "spam=3", "religion=-1", "religion=1.5",
+                                   "religion=\u0663"])  # ARABIC-INDIC DIGIT THREE
 def test_a_bad_full_evidence_is_refused_by_the_parser(value, capsys):
     with pytest.raises(SystemExit) as exit_:
         train.parse_args(["--out", "x", "--full-evidence", value])
