@@ -376,6 +376,8 @@ def test_every_shipped_term_matches_itself(shipped, entry):
     "اليهود المغاربة جزء من تاريخ هذا البلد", "الشيعة والسنة", "المسيحيين في المغرب", "الأمازيغ",
     "الأفارقة", "المهاجرين", "les migrants subsahariens", "les juifs marocains",
     "les arabes et les berbères", "lihoud dial lmaghrib", "الصحراويين والجزائريين",
+    # the Darija plural past tense is also the imperative: news of a killing names no hate
+    "البوليس قتلو المهاجرين فالحدود", "الدواعش ذبحو المسيحيين فليبيا",
 ])
 def test_shipped_lists_never_name_a_group(shipped, text):
     assert shipped.find(text) == []  # hate is in what is said of a group: the classifier's job
@@ -673,8 +675,14 @@ def test_audited_ambiguous_words_are_suspect(shipped, text, term):
     ("الموت للامازيغ", "incitement", "الموت للامازيغ"),
     ("الموت للجزائريين", "incitement", "الموت للجزائريين"),
     ("الموت للأفارقة", "incitement", "الموت للافارقة"),
-    ("mort aux algériens", "incitement", "mort aux algériens"),
-    ("mort aux Africains", "incitement", "mort aux africains"),
+    ("mort aux algériens", "incitement", "mort aux algérien"),
+    ("mort aux Africains", "incitement", "mort aux africain"),
+    ("Mort aux Subsahariens, dehors !", "incitement", "mort aux subsaharien"),
+    ("à mort les chiites", "incitement", "à mort les chiite"),
+    ("tuez les juifs", "incitement", "tuez les juif"),
+    ("اقتلوا العرب", "incitement", "اقتلوا العرب"),
+    ("واذبحوا الشيعة", "incitement", "اذبحوا الشيعة"),
+    ("sale chiite", "incitement", "sale chiite"), ("yl3an ch3a", "incitement", "yl3an ch3a"),
     ("ق🤬ح🤬ب🤬ة", "insult", "قحبة"), ("ز😡امل", "insult", "زامل"),
     ("نعل د😡ين مك", "religion", "نعل دين"),
     ("نيك", "insult", "نيك"),
@@ -693,6 +701,8 @@ def test_audited_block_terms_are_caught(shipped, text, rule, term):
 @pytest.mark.parametrize(("text", "term"), [
     ("ترمتك", "ترمة"), ("هاد المكلخين ما فاهمين والو", "مكلخين"), ("ftg toi", "ftg"),
     ("espèce d'ordure", "ordure"), ("الكحالش", "كحالش"),
+    # "kill" in forms that also report a killing or mean "fight": held, not rejected
+    ("Il faut tuer les migrants", "tuer les migrant"), ("lazem n9atlo ga3 ch3a", "n9atlo ga3 ch3a"),
 ])
 def test_audited_suspect_terms_are_caught(shipped, text, term):
     assert ("suspect", term) in [(m.level, m.term) for m in shipped.find(text)]
