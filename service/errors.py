@@ -32,15 +32,19 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
-def _respond(code: int, name: str, description: str, errors: list | None = None):
+def _respond(
+    code: int, name: str, description: str, errors: list | None = None,
+    headers: list | None = None,
+):
+    headers = headers or []
     if not _wants_json():
         return render_template_string(
             _HTML_ERROR, code=code, name=name, description=description
-        ), code
+        ), code, headers
     body = {"code": code, "message": name, "description": description}
     if errors:
         body["errors"] = errors
-    return jsonify(body), code
+    return jsonify(body), code, headers
 
 
 def _handle_api_error(error: APIError):
@@ -49,7 +53,11 @@ def _handle_api_error(error: APIError):
 
 
 def _handle_http_exception(error: HTTPException):
-    return _respond(error.code or 500, error.name, error.description or "")
+    # Keep the headers the status needs (Allow on a 405, Retry-After, WWW-Authenticate); the
+    # body, and so its Content-Type, is ours.
+    headers = [(key, value) for key, value in error.get_headers()
+               if key.lower() != "content-type"]
+    return _respond(error.code or 500, error.name, error.description or "", headers=headers)
 
 
 def _handle_unexpected(error: Exception):

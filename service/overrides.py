@@ -69,11 +69,15 @@ def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, 
     """Return the (rule, term) to store, or raise APIError 422 naming what is wrong.
 
     The allow list is shared by every rule (the matcher checks it before any rule), so an allow
-    entry is stored under rule "*" whatever rule was sent.
+    entry is stored under rule "*" whichever rule, or "*", was sent.
     """
     if level not in LEVELS:
         raise APIError(422, f"'level' must be one of {', '.join(LEVELS)}", field="level")
     if level == "allow":
+        # Still a rule: {"rule": "spam", "level": "allow"} is a mistake, not an allow entry.
+        if rule != ALL_RULES and rule not in RULES:
+            raise APIError(422, f"'rule' must be one of {', '.join(RULES)} or \"*\"",
+                           field="rule")
         rule = ALL_RULES
     elif rule not in RULES:
         raise APIError(422, f"'rule' must be one of {', '.join(RULES)}", field="rule")

@@ -195,6 +195,19 @@ def test_routing_errors_use_the_envelope(client, method, url, status):
     assert_error(getattr(client, method)(url), status)
 
 
+@pytest.mark.parametrize(("method", "url", "allowed"), [
+    ("put", "/v1/moderate", {"POST"}),
+    ("trace", "/v1/moderate/batch", {"POST"}),
+    ("delete", "/v1/model", {"GET", "HEAD"}),
+])
+def test_a_405_names_the_allowed_methods(client, method, url, allowed):
+    # RFC 9110 requires Allow on a 405; the JSON envelope used to drop it (found by schemathesis).
+    response = client.open(url, method=method.upper())
+    assert_error(response, 405)
+    assert response.content_type == "application/json"
+    assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
 def test_unexpected_errors_are_a_generic_500_without_traceback(app, client, monkeypatch):
     from service.moderation import get_moderator
 
