@@ -2,7 +2,7 @@
 language, invariance to disguises, direction of change, and restraint on hard negatives.
 
 These expectations are the contract of a model, not a snapshot of one: if a retrained model fails
-them, the model is not promoted; an expectation changes only with a reason written in CHANGELOG."""
+them, the model is not promoted; an expectation changes only with its reason in the commit message."""
 
 import random
 
@@ -35,6 +35,19 @@ HARD_NEGATIVES = [
     "صلاة التراويح فالمسجد الكبير كانت عامرة هاد العام",
     "les chrétiens du Maroc ont célébré Noël dans le calme",
     "lah ykhlf 3la lfellah, l7mir w lbgar mato bl3tech",
+    # calls for coexistence in the frame of incitement ("X must ..."), written for evaluation:
+    # training/corpus/coexist.jsonl holds other wordings and other pairs of communities
+    "الشيعة والسنة يجب أن يتعايشوا",
+    "يجب أن نتعلم من اليهود المغاربة حبهم للبلاد",
+    "Il faut que sunnites et chiites vivent ensemble en paix",
+    "lazem l3arab w l2amazigh ykounou khout",
+    pytest.param(
+        "خاص الصحراويين والريافة والسواسة يتعاملو بحال بحال",
+        id="known-failure-regions",
+        # Not strict: `registry promote` runs these on candidates (see test_religious_speech).
+        marks=pytest.mark.xfail(strict=False, reason="three regions, then a Darija passive: "
+                                "incitement ~0.95"),
+    ),
 ]
 
 PERTURBATIONS = [

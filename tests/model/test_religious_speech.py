@@ -44,7 +44,7 @@ KNOWN_FAILURES = [
         "اليهود والمسيحيين والمسلمين كلهم ولاد آدم",
         id="darija-known-failure-0",
         marks=pytest.mark.xfail(
-            strict=False, reason="three faiths named then 'كلهم' scores incitement ~0.97"
+            strict=False, reason="three faiths named then 'كلهم' scores incitement ~0.95"
         ),
     ),
 ]

@@ -683,6 +683,7 @@ def test_audited_ambiguous_words_are_suspect(shipped, text, term):
     ("اقتلوا العرب", "incitement", "اقتلوا العرب"),
     ("واذبحوا الشيعة", "incitement", "اذبحوا الشيعة"),
     ("sale chiite", "incitement", "sale chiite"), ("yl3an ch3a", "incitement", "yl3an ch3a"),
+    ("lazem n9atlo ga3 ch3a", "incitement", "n9atlo ga3 ch3a"),
     ("ق🤬ح🤬ب🤬ة", "insult", "قحبة"), ("ز😡امل", "insult", "زامل"),
     ("نعل د😡ين مك", "religion", "نعل دين"),
     ("نيك", "insult", "نيك"),
@@ -702,7 +703,7 @@ def test_audited_block_terms_are_caught(shipped, text, rule, term):
     ("ترمتك", "ترمة"), ("هاد المكلخين ما فاهمين والو", "مكلخين"), ("ftg toi", "ftg"),
     ("espèce d'ordure", "ordure"), ("الكحالش", "كحالش"),
     # "kill" in forms that also report a killing or mean "fight": held, not rejected
-    ("Il faut tuer les migrants", "tuer les migrant"), ("lazem n9atlo ga3 ch3a", "n9atlo ga3 ch3a"),
+    ("Il faut tuer les migrants", "tuer les migrant"), ("khassna n9atlo chi3a", "n9atlo chi3a"),
 ])
 def test_audited_suspect_terms_are_caught(shipped, text, term):
     assert ("suspect", term) in [(m.level, m.term) for m in shipped.find(text)]
