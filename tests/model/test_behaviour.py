@@ -2,7 +2,8 @@
 language, invariance to disguises, direction of change, and restraint on hard negatives.
 
 These expectations are the contract of a model, not a snapshot of one: if a retrained model fails
-them, the model is not promoted; an expectation changes only with its reason in the commit message."""
+them, the model is not promoted; an expectation changes only with its
+reason in the commit message."""
 
 import random
 
