@@ -36,8 +36,9 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   job), clitics around the parts only from five letters ("وشر موطتك"), and never where a part is
   a common short word ("العرب ان" is not عربان, "كل اب" not كلاب).
 - A one-word Arabic, French or English term matches a word with letters masked by stars ("ق**ة",
-  "p*te", "f**k"): a run of n stars stands for 1 to n + 1 letters, and of the terms that fit, the
-  one closest in length to what is written is reported. Arabizi terms are not guessed this way:
+  "p*te", "f**k"), or with its end masked when three letters or more show ("encul*", "قحب*"): a
+  run of n stars stands for 1 to n + 1 letters, and of the terms that fit, the one closest in
+  length to what is written is reported. Arabizi terms are not guessed this way:
   their digits are letters, and their skeletons are too short to guess from.
 
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
@@ -168,6 +169,9 @@ _EMOJI = (
 _EMOJI_RE = re.compile(f"[{_EMOJI}]")
 _MASK_RE = re.compile(r"\*+")  # stars between two parts of one word: "f*ck", "p**e", "ق**ة"
 _MIN_MASKED_VISIBLE = 2  # letters left showing: "*" alone, or "c*", is no word to guess
+# A word whose end is masked ("encul*", "قحب*") shows only its start, which more innocent words
+# share, and a star after a word is also a footnote mark: one letter more must show.
+_MIN_END_MASKED_VISIBLE = 3
 _EMOJI_GAP_RE = re.compile(f"[{_EMOJI}]+")
 # A word as its writer wrote it: letters and digits with their marks, tatweel and invisible
 # characters, and hyphens between letters ("pique-nique" is one word here, two tokens).
@@ -616,18 +620,19 @@ class KeywordMatcher:
             while (last + 1 < len(words) and arabic[last + 1] == arabic[first]
                    and _MASK_RE.fullmatch(normalized, spans[last][1], spans[last + 1][0])):
                 last += 1
-            if last > first:
+            end_mask = _end_mask(normalized, spans[last][1])
+            visible = sum(len(words[k]) for k in range(first, last + 1))
+            if (last > first and visible >= _MIN_MASKED_VISIBLE) or (
+                    end_mask and visible >= _MIN_END_MASKED_VISIBLE):
                 letter, visible_form = ((f"[{_ARABIC}]", collapse_doubles) if arabic[first]
                                         else ("[a-z]", fold_leet))
+                gaps = [spans[k + 1][0] - spans[k][1] for k in range(first, last)] + [end_mask]
                 pattern = "".join(
                     re.escape(visible_form(words[k])) + (
-                        "" if k == last else
-                        f"{letter}{{1,{spans[k + 1][0] - spans[k][1] + 1}}}")
-                    for k in range(first, last + 1))
-                visible = sum(len(words[k]) for k in range(first, last + 1))
-                if visible >= _MIN_MASKED_VISIBLE:
-                    written = spans[last][1] - spans[first][0]
-                    found += [(first, last, entry) for entry in self._unmask(pattern, written)]
+                        f"{letter}{{1,{gap + 1}}}" if gap else "")
+                    for k, gap in zip(range(first, last + 1), gaps, strict=True))
+                written = spans[last][1] + end_mask - spans[first][0]
+                found += [(first, last, entry) for entry in self._unmask(pattern, written)]
             first = last + 1
         return found
 
@@ -714,6 +719,15 @@ def _glued_runs(normalized: str, words: list[str]) -> list[tuple[int, int]]:
     return runs
 
 
+def _end_mask(normalized: str, end: int) -> int:
+    """Return how many stars end the word that ends at ``end`` ("encul*"), 0 if none or if a
+    letter follows them (then they join two parts, or belong to the next word: "*bravo*")."""
+    stars = _MASK_RE.match(normalized, end)
+    if stars is None or stars.end() < len(normalized) and normalized[stars.end()].isalnum():
+        return 0
+    return stars.end() - end
+
+
 def _word_spans(normalized: str, words: list[str], last: int) -> list[tuple[int, int]]:
     """Return the (start, end) of words[0..last] in the text they were tokenized from.
 
@@ -735,7 +749,9 @@ def _explain(found: list[_Hit], words: list[str], spans: list[tuple[int, int]],
     inside a longer one of the same rule at the same or a higher level."""
     best: dict[tuple[str, int, int], tuple[tuple[int, bool, int], KeywordEntry]] = {}
     for first, last, entry in found:
-        start, end = mapped.span(spans[first][0], spans[last][1])
+        # stars that end a word are part of it ("encul*"): highlighted with it
+        end = spans[last][1] + _end_mask(mapped.text, spans[last][1])
+        start, end = mapped.span(spans[first][0], end)
         key = (entry.rule, start, end)
         preference = _preference(entry, "".join(words[first:last + 1]))
         if key not in best or preference > best[key][0]:
