@@ -17,6 +17,7 @@ from service.text.arabic import normalize_for_model
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 CORPUS_SOURCE = "corpus"
+HARD_NEGATIVE = "hard_negative"  # the tag of a clean corpus comment on a sensitive topic
 
 
 class DataError(ValueError):

@@ -47,7 +47,7 @@ HARD_NEGATIVES = [
         id="known-failure-regions",
         # Not strict: `registry promote` runs these on candidates (see test_religious_speech).
         marks=pytest.mark.xfail(strict=False, reason="three regions, then a Darija passive: "
-                                "incitement ~0.95"),
+                                "incitement ~0.85-0.95"),
     ),
 ]
 

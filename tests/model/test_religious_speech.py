@@ -63,10 +63,7 @@ SHORT_PIOUS = [
     ("arabizi", "lqor2an"), ("fr", "le Coran"), ("fr", "la mosquée"), ("arabizi", "lmasjid"),
     ("arabizi", "ramadan"), ("arabizi", "salat"), ("arabizi", "din lah sahel"),
     ("arabizi", "lislam din l7a9"), ("arabizi", "din lislam zwin"),
-]
-SHORT_KNOWN_FAILURES = [
-    pytest.param("arabizi", "din lah 7a9", id="arabizi-short-known-failure-0",
-                 marks=pytest.mark.xfail(strict=False, reason="held for review: religion ~0.85")),
+    ("arabizi", "din lah 7a9"),  # a known failure until hard negatives weighed 3 (round 6)
 ]
 
 # Short attacks on religion: scaling short comments toward the prior must not let them through.
@@ -96,8 +93,7 @@ CURSES_THREATS_AND_ATTACKS = [
     [pytest.param(lang, text, id=f"{lang}-{i}") for i, (lang, text) in enumerate(PIOUS_AND_NEUTRAL)]
     + KNOWN_FAILURES
     + [pytest.param(lang, text, id=f"{lang}-short-{i}")
-       for i, (lang, text) in enumerate(SHORT_PIOUS)]
-    + SHORT_KNOWN_FAILURES,
+       for i, (lang, text) in enumerate(SHORT_PIOUS)],
 )
 def test_pious_and_neutral_religious_comments_are_approved(moderator, lang, text):
     decision = moderator.score(text)

@@ -12,8 +12,10 @@ import sys
 import pytest
 
 from service.config import PROJECT_ROOT
+from service.rules import RULES
 from training import baseline, evaluate, export, registry, resplit, significance, train
 from training.cli import reports_user_errors
+from training.data import Example
 
 COMMANDS = ["train", "evaluate", "baseline", "export", "resplit", "significance", "registry"]
 
@@ -267,3 +269,26 @@ def test_a_bad_full_evidence_is_refused_by_the_parser(value, capsys):
         train.parse_args(["--out", "x", "--full-evidence", value])
     assert exit_.value.code == 2
     assert "RULE=N" in capsys.readouterr().err
+
+
+def test_hard_negatives_weigh_more_than_other_clean_comments():
+    params = train.params_from_args(train.parse_args(["--out", "x", "--hard-negative-weight", "2"]))
+    clean, attack = dict.fromkeys(RULES, 0), {**dict.fromkeys(RULES, 0), "insult": 1}
+
+    def weight(source, labels, tags=()):
+        return params.weight_of(Example("x", "نص", labels, source, "train", tags))
+
+    assert weight("corpus", clean, ("hard_negative", "topic:jews")) == 2 * params.corpus_weight
+    assert weight("corpus", clean, ("topic:football",)) == params.corpus_weight
+    assert weight("corpus", attack, ("hard_negative",)) == params.corpus_weight  # a stray tag
+    assert weight("kintaro_fine", clean) == 0.3
+    assert params.to_dict()["hard_negative_weight"] == 2.0
+    assert train.params_from_args(train.parse_args(["--out", "x"])).hard_negative_weight == 3.0
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "two"])
+def test_a_bad_hard_negative_weight_is_refused_by_the_parser(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train.parse_args(["--out", "x", "--hard-negative-weight", value])
+    assert exit_.value.code == 2
+    assert "expected a number above 0" in capsys.readouterr().err
