@@ -283,7 +283,18 @@ def test_hard_negatives_weigh_more_than_other_clean_comments():
     assert weight("corpus", attack, ("hard_negative",)) == params.corpus_weight  # a stray tag
     assert weight("kintaro_fine", clean) == 0.3
     assert params.to_dict()["hard_negative_weight"] == 2.0
-    assert train.params_from_args(train.parse_args(["--out", "x"])).hard_negative_weight == 3.0
+
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], 3.0),                                                  # the corpus alone
+    (["--data", "shared/unified"], 1.0),                        # public data brings its own
+    (["--table", "site.csv", "--label", "insult=bad"], 1.0),
+    (["--data", "shared/unified", "--hard-negative-weight", "2"], 2.0),
+])
+def test_the_hard_negative_weight_depends_on_the_data_unless_given(argv, expected):
+    args = train.parse_args(["--out", "x", *argv])
+    assert train.params_from_args(args).hard_negative_weight == expected
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "two"])
