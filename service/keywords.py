@@ -36,9 +36,10 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   job), clitics around the parts only from five letters ("وشر موطتك"), and never where a part is
   a common short word ("العرب ان" is not عربان, "كل اب" not كلاب).
 - A one-word Arabic, French or English term matches a word with letters masked by stars ("ق**ة",
-  "p*te", "f**k"), or with its end masked when three letters or more show ("encul*", "قحب*"): a
-  run of n stars stands for 1 to n + 1 letters, and of the terms that fit, the one closest in
-  length to what is written is reported. Arabizi terms are not guessed this way:
+  "p*te", "f**k"): a run of n stars stands for 1 to n + 1 letters, and of the terms that fit,
+  the one closest in length to what is written is reported. A word masked only at its end, with
+  three letters or more showing ("encul*", "قحب*"), is a suspect match whatever the term's level:
+  a star after a word is also a footnote ("مني*", "put*"). Arabizi terms are not guessed this way:
   their digits are letters, and their skeletons are too short to guess from.
 
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
@@ -59,7 +60,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -483,7 +484,7 @@ class KeywordMatcher:
         # French and English one-word terms as leet folds, and Arabic ones as normalized, for
         # words masked with "*" ("p*te", "ق**ة").
         self._maskable: list[tuple[str, KeywordEntry]] = []
-        self._cache_masked: dict[str, tuple[KeywordEntry, ...]] = {}
+        self._cache_masked: dict[tuple[str, int], tuple[KeywordEntry, ...]] = {}
         for number, entry in enumerate(self.entries, 1):
             problem = entry_problem(entry)
             if problem:
@@ -610,7 +611,9 @@ class KeywordMatcher:
     def _masked_hits(self, normalized: str, words: list[str]) -> list[_Hit]:
         """Return the one-word Arabic terms, and the French and English ones, written with
         letters masked by "*" ("ق**ة", "f*ck", "p*te", "enc**lé"): each run of stars stands for
-        one to (stars + 1) letters of the word's script."""
+        one to (stars + 1) letters of the word's script. A word masked only at its end
+        ("encul*") is at most suspect: its start is also the start of innocent words, and a star
+        after a word is also a footnote ("مني*" is "than me", not منيوك)."""
         spans = _word_spans(normalized, words, len(words) - 1)
         arabic = [_token(word).arabic for word in words]
         found: list[_Hit] = []
@@ -620,19 +623,22 @@ class KeywordMatcher:
             while (last + 1 < len(words) and arabic[last + 1] == arabic[first]
                    and _MASK_RE.fullmatch(normalized, spans[last][1], spans[last + 1][0])):
                 last += 1
+            letter, visible_form = ((f"[{_ARABIC}]", collapse_doubles) if arabic[first]
+                                    else ("[a-z]", fold_leet))
+            parts = [visible_form(words[k]) for k in range(first, last + 1)]
+            gaps = [spans[k + 1][0] - spans[k][1] for k in range(first, last)]
+            pattern = "".join(re.escape(part) + (f"{letter}{{1,{gap + 1}}}" if gap else "")
+                              for part, gap in zip(parts, gaps + [0], strict=True))
+            visible = sum(map(len, parts))
+            hits: tuple[KeywordEntry, ...] = ()
+            if last > first and visible >= _MIN_MASKED_VISIBLE:
+                hits = self._unmask(pattern, spans[last][1] - spans[first][0])
             end_mask = _end_mask(normalized, spans[last][1])
-            visible = sum(len(words[k]) for k in range(first, last + 1))
-            if (last > first and visible >= _MIN_MASKED_VISIBLE) or (
-                    end_mask and visible >= _MIN_END_MASKED_VISIBLE):
-                letter, visible_form = ((f"[{_ARABIC}]", collapse_doubles) if arabic[first]
-                                        else ("[a-z]", fold_leet))
-                gaps = [spans[k + 1][0] - spans[k][1] for k in range(first, last)] + [end_mask]
-                pattern = "".join(
-                    re.escape(visible_form(words[k])) + (
-                        f"{letter}{{1,{gap + 1}}}" if gap else "")
-                    for k, gap in zip(range(first, last + 1), gaps, strict=True))
+            if not hits and end_mask and visible >= _MIN_END_MASKED_VISIBLE:
                 written = spans[last][1] + end_mask - spans[first][0]
-                found += [(first, last, entry) for entry in self._unmask(pattern, written)]
+                hits = tuple(replace(entry, level="suspect") for entry in
+                             self._unmask(f"{pattern}{letter}{{1,{end_mask + 1}}}", written))
+            found += [(first, last, entry) for entry in hits]
             first = last + 1
         return found
 
@@ -640,7 +646,7 @@ class KeywordMatcher:
         """Return, per rule, the maskable terms a masked word's pattern fits whose length is
         closest to the ``written`` characters, one star a letter ("ز**ل" is زامل, not its
         plural زوامل). Cached: one comment can repeat one masked word a thousand times."""
-        entries = self._cache_masked.get(pattern)
+        entries = self._cache_masked.get((pattern, written))
         if entries is None:
             masked = re.compile(pattern)
             fits = [(abs(len(key) - written), entry) for key, entry in self._maskable
@@ -652,7 +658,7 @@ class KeywordMatcher:
                             if distance == closest[entry.rule])
             if len(self._cache_masked) >= self.CACHE_SIZE:
                 self._cache_masked.clear()
-            self._cache_masked[pattern] = entries
+            self._cache_masked[pattern, written] = entries
         return entries
 
     def _stands(self, hit: _Hit, written: _WrittenWords, mapped: MappedText,

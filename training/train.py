@@ -96,7 +96,9 @@ class TrainingParams:
     # the corpus comments that use it). Six re-drawn splits, clean held / caught: 1 1.63% /
     # 71.6%, 2 1.54% / 71.9%, 3 1.42% / 71.9%, 4 1.35% / 71.6% (docs/evaluation.md).
     # Beside public datasets (--data, --table), which bring their own clean comments, 3 cost
-    # 0.005 macro-F1 on average over their 36 rows: there the weight is 1 unless asked.
+    # 0.005 macro-F1 on average over their 36 rows: params_from_args makes it 1 there unless
+    # asked (a caller building TrainingParams itself chooses). Moderators' decisions alone are
+    # the site's own comments, corpus-sized: 3.
     hard_negative_weight: float = 3.0
     # Datasets whose caveats (shared/data/*/SOURCE.md) make their labels less trustworthy count
     # for less: kintaro_fine is low quality, aref2020 labels only insult positives, and
@@ -118,14 +120,13 @@ class TrainingParams:
 
     def weight_of(self, example: Example) -> float:
         """Return the sample weight of ``example``: its source's, times hard_negative_weight
-        for a hard negative."""
-        if example.source == CORPUS_SOURCE:
-            weight = self.corpus_weight
-        else:
-            weight = dict(self.source_weights).get(example.source, 1.0)
-        if HARD_NEGATIVE in example.tags and not any(example.labels.values()):
-            weight *= self.hard_negative_weight
-        return weight
+        for a clean corpus comment tagged hard_negative."""
+        if example.source != CORPUS_SOURCE:
+            return dict(self.source_weights).get(example.source, 1.0)
+        clean = all(label == 0 for label in example.labels.values() if label is not None)
+        if HARD_NEGATIVE in example.tags and clean:
+            return self.corpus_weight * self.hard_negative_weight
+        return self.corpus_weight
 
     def to_dict(self) -> dict:
         params = dict(self.__dict__)

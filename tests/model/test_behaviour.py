@@ -42,6 +42,8 @@ HARD_NEGATIVES = [
     "يجب أن نتعلم من اليهود المغاربة حبهم للبلاد",
     "Il faut que sunnites et chiites vivent ensemble en paix",
     "lazem l3arab w l2amazigh ykounou khout",
+    # a footnote star after a word that starts a listed term: a suspect match the model clears
+    "هو أحسن مني* بكثير", "قصة النبي لوط* عليه السلام", "نحو* مستقبل أفضل",
     pytest.param(
         "خاص الصحراويين والريافة والسواسة يتعاملو بحال بحال",
         id="known-failure-regions",

@@ -735,20 +735,46 @@ def test_a_reported_slogan_is_a_mention(shipped, text, reported):
     ("f*ck you", "fuck"), ("f**k islam", "fuck"), ("fils de p*te", "pute"),
     ("c*nnard", "connard"), ("enc*lé de ministre", "enculé"), ("p*tain de retard", "putain"),
     ("المدير ق**ة", "قحبة"), ("شر*وطة", "شرموطة"), ("يا ز**ل", "زامل"),
-    # the end masked, three letters or more showing (the blind audit's "Encul*")
-    ("Encul*", "enculé"), ("fils de put*", "pute"), ("هاد قحب* ما تحشمش", "قحبة"),
-    ("يا زام**", "زامل"),
+    # masked inside and after: the stars after it are part of the disguise
+    ("f*ck* you", "fuck"), ("fils de p*te*", "pute"), ("المدير ق**ة*", "قحبة"),
 ])
 def test_terms_masked_with_stars_are_caught(shipped, text, term):
     (match,) = [m for m in shipped.find(text) if m.term == term]
     assert "*" in text[match.start:match.end] and match.level == "block"
 
 
+@pytest.mark.parametrize(("text", "term"), [
+    ("Encul*", "enculé"), ("fils de put*", "pute"), ("هاد قحب* ما تحشمش", "قحبة"),
+    ("يا زام**", "زامل"),  # the blind audit's "Encul*"
+])
+def test_a_word_masked_at_its_end_is_a_suspect_match(shipped, text, term):
+    (match,) = shipped.find(text)
+    assert (match.term, match.level) == (term, "suspect")
+    assert text[match.start:match.end].endswith("*")
+
+
+@pytest.mark.parametrize("text", [
+    "هو أحسن مني* بكثير", "نحو* مستقبل أفضل", "قصة النبي لوط* عليه السلام", "Who* is to blame",
+    "I put* the link below", "حلال* عليك",
+])
+def test_a_footnote_star_after_a_word_never_rejects(shipped, text):
+    # "مني*" could be منيوك masked, or "than me" with a footnote: the model decides (suspect)
+    assert all(m.level == "suspect" for m in shipped.find(text))
+
+
+def test_the_term_a_masked_word_reports_does_not_depend_on_earlier_comments(shipped):
+    fresh = KeywordMatcher.from_directory(DEFAULT_KEYWORD_DIR)
+    fresh.find("enncul*")  # doubled letters: the same pattern, a longer word written
+    assert [m.term for m in fresh.find("encul*")] == [m.term for m in shipped.find("encul*")]
+
+
 @pytest.mark.parametrize("text", [
     "prix* 30dh", "*important*", "le 2*3 fait 6", "ce m*c est nul", "note*: voir plus bas",
     "*الحكومة* فاشلة", "الحكومة*الفاشلة", "ق*", "*ة",
-    # an end masked with two letters showing is too little to guess; a footnote star after a word
-    "pu** de ministre", "fu**", "Le prix du pain* a encore monté", "الماء* مقطوع",
+    # an end masked with two letters showing is too little to guess, doubled letters counting
+    # once; a footnote star after a word that starts no term
+    "pu** de ministre", "fu**", "p*t* de ministre", "puu** de ministre", "fuu**",
+    "Le prix du pain* a encore monté", "الماء* مقطوع",
 ])
 def test_stars_that_mask_no_listed_word_match_nothing(shipped, text):
     assert shipped.find(text) == []

@@ -282,6 +282,9 @@ def test_hard_negatives_weigh_more_than_other_clean_comments():
     assert weight("corpus", clean, ("topic:football",)) == params.corpus_weight
     assert weight("corpus", attack, ("hard_negative",)) == params.corpus_weight  # a stray tag
     assert weight("kintaro_fine", clean) == 0.3
+    assert weight("osact2020", clean, ("hard_negative",)) == 1.0  # not a corpus comment
+    unknown = {**clean, "religion": None}  # unknown is not 0, but no label says it is an attack
+    assert weight("corpus", unknown, ("hard_negative",)) == 2 * params.corpus_weight
     assert params.to_dict()["hard_negative_weight"] == 2.0
 
 
