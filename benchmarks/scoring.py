@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -34,6 +35,7 @@ from training.data import read_corpus, read_paths
 from training.train import TrainingParams, split_examples
 
 MAX_CHARS = DEFAULTS["MAX_TEXT_CHARS"]  # the longest comment the API accepts by default
+MASKED_LETTERS = "بتثجحخدذرزسشصضطظعغفقكلمن"  # 24 letters: 13,824 different words
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -193,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     hostile["hyphen run before a TLD"] = hostile["hyphen run before a TLD"][:-5] + "x .com"
     hostile["underscores then @"] = hostile["underscores then @"][:-1] + "@"
     hostile["dotted run then @"] = hostile["dotted run then @"][:-1] + "@"
+    # every word different, so no cache helps: one masked pattern to try per word
+    hostile["different words masked with stars"] = " ".join(
+        f"{a}{b}*{c} {c}{a}{b}*" for a, b, c in itertools.product(MASKED_LETTERS, repeat=3)
+    )[:MAX_CHARS]
     slowest = {name: max(time_each(moderator.score, [text] * 5)) for name, text in hostile.items()}
 
     entries, allow = load_keyword_entries(ROOT / "service" / "keywords")

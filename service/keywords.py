@@ -483,7 +483,7 @@ class KeywordMatcher:
         self._cache: dict[str, _TokenInfo] = {}
         # French and English one-word terms as leet folds, and Arabic ones as normalized, for
         # words masked with "*" ("p*te", "ق**ة").
-        self._maskable: list[tuple[str, KeywordEntry]] = []
+        self._maskable: dict[str, list[tuple[str, KeywordEntry]]] = {}  # by first letter
         self._cache_masked: dict[tuple[str, int], tuple[KeywordEntry, ...]] = {}
         for number, entry in enumerate(self.entries, 1):
             problem = entry_problem(entry)
@@ -492,9 +492,12 @@ class KeywordMatcher:
             self._index(entry)
             tokens = _term_tokens(entry.term)
             if len(tokens) == 1 and not tokens[0].arabic and _is_leet_only(entry):
-                self._maskable.append((fold_leet(tokens[0].text), entry))
+                key = fold_leet(tokens[0].text)
             elif len(tokens) == 1 and tokens[0].arabic:
-                self._maskable.append((collapse_doubles(tokens[0].text), entry))
+                key = collapse_doubles(tokens[0].text)
+            else:
+                continue
+            self._maskable.setdefault(key[:1], []).append((key, entry))
 
     @classmethod
     def from_directory(cls, directory: Path | str) -> KeywordMatcher:
@@ -623,6 +626,10 @@ class KeywordMatcher:
             while (last + 1 < len(words) and arabic[last + 1] == arabic[first]
                    and _MASK_RE.fullmatch(normalized, spans[last][1], spans[last + 1][0])):
                 last += 1
+            end_mask = _end_mask(normalized, spans[last][1])
+            if last == first and not end_mask:
+                first += 1
+                continue
             letter, visible_form = ((f"[{_ARABIC}]", collapse_doubles) if arabic[first]
                                     else ("[a-z]", fold_leet))
             parts = [visible_form(words[k]) for k in range(first, last + 1)]
@@ -632,24 +639,28 @@ class KeywordMatcher:
             visible = sum(map(len, parts))
             hits: tuple[KeywordEntry, ...] = ()
             if last > first and visible >= _MIN_MASKED_VISIBLE:
-                hits = self._unmask(pattern, spans[last][1] - spans[first][0])
-            end_mask = _end_mask(normalized, spans[last][1])
+                hits = self._unmask(pattern, spans[last][1] - spans[first][0], parts[0])
             if not hits and end_mask and visible >= _MIN_END_MASKED_VISIBLE:
                 written = spans[last][1] + end_mask - spans[first][0]
                 hits = tuple(replace(entry, level="suspect") for entry in
-                             self._unmask(f"{pattern}{letter}{{1,{end_mask + 1}}}", written))
+                             self._unmask(f"{pattern}{letter}{{1,{end_mask + 1}}}", written,
+                                          parts[0]))
             found += [(first, last, entry) for entry in hits]
             first = last + 1
         return found
 
-    def _unmask(self, pattern: str, written: int) -> tuple[KeywordEntry, ...]:
+    def _unmask(self, pattern: str, written: int, start: str) -> tuple[KeywordEntry, ...]:
         """Return, per rule, the maskable terms a masked word's pattern fits whose length is
         closest to the ``written`` characters, one star a letter ("ز**ل" is زامل, not its
-        plural زوامل). Cached: one comment can repeat one masked word a thousand times."""
+        plural زوامل). ``start`` is what the pattern starts with: only terms that start so are
+        tried, so a comment of a thousand different masked words compiles few patterns. Cached:
+        one comment can repeat one masked word a thousand times."""
         entries = self._cache_masked.get((pattern, written))
         if entries is None:
-            masked = re.compile(pattern)
-            fits = [(abs(len(key) - written), entry) for key, entry in self._maskable
+            candidates = [(key, entry) for key, entry in self._maskable.get(start[:1], ())
+                          if key.startswith(start)]
+            masked = re.compile(pattern) if candidates else None
+            fits = [(abs(len(key) - written), entry) for key, entry in candidates
                     if masked.fullmatch(key)]
             closest: dict[str, int] = {}
             for distance, entry in fits:
