@@ -659,9 +659,11 @@ class KeywordMatcher:
         if entries is None:
             candidates = [(key, entry) for key, entry in self._maskable.get(start[:1], ())
                           if key.startswith(start)]
-            masked = re.compile(pattern) if candidates else None
-            fits = [(abs(len(key) - written), entry) for key, entry in candidates
-                    if masked.fullmatch(key)]
+            fits = []
+            if candidates:
+                masked = re.compile(pattern)
+                fits = [(abs(len(key) - written), entry) for key, entry in candidates
+                        if masked.fullmatch(key)]
             closest: dict[str, int] = {}
             for distance, entry in fits:
                 closest[entry.rule] = min(distance, closest.get(entry.rule, distance))

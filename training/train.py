@@ -581,8 +581,8 @@ def _positive(value: str) -> float:
     try:
         weight = float(value)
     except ValueError:
-        weight = math.nan
-    if not weight > 0 or math.isinf(weight):
+        weight = 0.0
+    if not 0 < weight < math.inf:  # also refuses nan
         raise argparse.ArgumentTypeError(f"expected a number above 0: {value!r}")
     return weight
 
