@@ -23,7 +23,13 @@ class ThresholdTargets:
 
     reject_precision: float = 0.95  # a model-only rejection must be right this often
     review_recall: float = 0.85  # hold at least this share of violations for a moderator...
-    review_max_fpr: float = 0.005  # ...unless that holds more than this share of clean comments
+    # ...unless that holds more than this share of the clean validation comments. The cap binds
+    # on every rule, so it sets the trade: the harder the corpus's clean comments, the higher the
+    # thresholds it gives. 0.006, not 0.005, since the 1,600 clean uses of topic words
+    # (topics*.jsonl) joined the validation split: on the comments twelve re-drawn splits held
+    # out before them, 1.33% of clean comments held (1.28% before) and 73.7% of violations caught
+    # (72.0%); at 0.005, 1.19% and 71.8% (docs/evaluation.md).
+    review_max_fpr: float = 0.006
     # A suspect keyword holds a comment only when the model gives its rule at least this much
     # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr. 0.75, not
     # 0.8, since the corpus has literal dogs, boars and pigs in farm news: over six re-drawn
