@@ -41,9 +41,32 @@ def _evidence_terms(full_evidence) -> tuple[np.ndarray, np.ndarray]:
     return np.divide(1.0, full, out=np.zeros_like(full), where=scaled), (~scaled).astype(float)
 
 
+CROSS_WORD_NGRAM_SIZES = (3, 4, 5)
+
+
 def extract_features(text: str) -> list[str]:
     """Return the features of a raw comment: word-bounded char n-grams, words and word pairs."""
+    return _features(normalize_for_model(text).split())
+
+
+def extract_features_across_words(text: str) -> list[str]:
+    """Return extract_features(text) plus the char 3-5-grams that span two words.
+
+    A word-bounded n-gram sees "religion" the same in "religion de paix" and "religion de
+    merde"; n-grams across the spaces see "n de p" and "n de m". For the corpus-sized
+    default model: on twelve re-drawn corpus splits, 76.3% of violations caught instead of
+    74.9% for the same share of clean comments held (docs/evaluation.md)."""
     words = normalize_for_model(text).split()
+    features = _features(words)
+    padded = " " + " ".join(words) + " "
+    for size in CROSS_WORD_NGRAM_SIZES:
+        grams = (padded[i : i + size] for i in range(len(padded) - size + 1))
+        features.extend(gram for gram in grams if " " in gram[1:-1])
+    return features
+
+
+def _features(words: list[str]) -> list[str]:
+    """Words, word pairs and the char n-grams of each word padded with spaces."""
     features = ["w:" + word for word in words]
     features.extend(f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False))
     for word in words:
@@ -79,6 +102,7 @@ class CommentClassifier:
         self._init_fast_path()
 
     def _init_fast_path(self) -> None:
+        self._analyzer = self.vectorizer.analyzer  # the extract_features* the model was fitted with
         self._vocabulary = self.vectorizer.vocabulary_
         self._idf = self.vectorizer.idf_.astype(np.float64)
         self._sublinear = bool(self.vectorizer.sublinear_tf)
@@ -86,7 +110,7 @@ class CommentClassifier:
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        for name in ("_vocabulary", "_idf", "_sublinear", "_evidence"):
+        for name in ("_analyzer", "_vocabulary", "_idf", "_sublinear", "_evidence"):
             state.pop(name, None)
         return state
 
@@ -119,7 +143,7 @@ class CommentClassifier:
     def predict_proba_one(self, text: str) -> np.ndarray:
         """Return calibrated probabilities for one comment, shape (n_rules,)."""
         vocabulary = self._vocabulary
-        counts = Counter(f for f in extract_features(text) if f in vocabulary)
+        counts = Counter(f for f in self._analyzer(text) if f in vocabulary)
         if not counts:
             return self._calibrate(self.intercept)
         indices = np.fromiter((vocabulary[f] for f in counts), dtype=np.int64, count=len(counts))

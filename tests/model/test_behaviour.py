@@ -44,13 +44,8 @@ HARD_NEGATIVES = [
     "lazem l3arab w l2amazigh ykounou khout",
     # a footnote star after a word that starts a listed term: a suspect match the model clears
     "هو أحسن مني* بكثير", "قصة النبي لوط* عليه السلام", "نحو* مستقبل أفضل",
-    pytest.param(
-        "خاص الصحراويين والريافة والسواسة يتعاملو بحال بحال",
-        id="known-failure-regions",
-        # Not strict: `registry promote` runs these on candidates (see test_religious_speech).
-        marks=pytest.mark.xfail(strict=False, reason="three regions, then a Darija passive: "
-                                "incitement ~0.85-0.95"),
-    ),
+    # three regions, then a Darija passive: a known failure (incitement 0.85) until round 7
+    "خاص الصحراويين والريافة والسواسة يتعاملو بحال بحال",
 ]
 
 PERTURBATIONS = [

@@ -398,6 +398,8 @@ def test_shipped_allowed_words_never_match(shipped, word):
     "قواعد اللعبة", "الإعراب عن القلق", "سيارة 2024 بثمن 74 مليون",
     "depuis le coup d'État au Niger, la route du Sahel s'est intensifiée", "NIGER", "le Nigeria",
     "ga3 nass wlad adam w 7wa",  # Adam and Eve: 7wa is not t7wa with its t read as leet
+    "une salopette bleue pour le chantier",  # salop is listed, but inside a word nothing is
+    "une sale race de chiens errants dans le quartier",  # "sale race": suspect, not block
 ])
 def test_shipped_lists_leave_innocent_text_alone(shipped, text):
     assert [m for m in shipped.find(text) if m.level == "block"] == []
@@ -793,3 +795,11 @@ def test_arabizi_terms_are_not_guessed_under_stars():
     assert arabizi.find("9*7ba") == []
     french = KeywordMatcher([KeywordEntry("insult", "block", "salope", "fr: slut")])
     assert [m.term for m in french.find("sal*pe")] == ["salope"]
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("espèce de salop", "block"), ("Salops!", "block"), ("s.a.l.o.p", "block"),
+    ("sale race", "suspect"), ("Sale race va !", "suspect"),
+])
+def test_french_insults_an_auditor_saw_approved(shipped, text, level):
+    assert [(m.rule, m.level) for m in shipped.find(text)] == [("insult", level)]

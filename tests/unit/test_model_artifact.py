@@ -7,9 +7,16 @@ import numpy as np
 import pytest
 
 from service import create_app
-from service.classifier import CommentClassifier, evidence_scale
+from service.classifier import (
+    CommentClassifier,
+    evidence_scale,
+    extract_features,
+    extract_features_across_words,
+)
 from service.model import ArtifactError, load_artifact, resolve_model_dir
 from service.rules import RULES
+from tests.conftest import FIXTURES
+from training.train import TrainingParams, train
 
 
 @pytest.fixture
@@ -130,3 +137,31 @@ def with_full_evidence(classifier, full_evidence):
     changed.__setstate__({**classifier.__getstate__(),
                           "full_evidence": np.asarray(full_evidence, dtype=np.int64)})
     return changed
+
+
+def test_cross_word_ngrams_add_only_grams_that_span_a_space():
+    text = "L'islam est une religion de paix"
+    within, across = extract_features(text), extract_features_across_words(text)
+    assert across[: len(within)] == within
+    spanning = across[len(within):]
+    assert {"n de ", "n de p", " de p"} & set(spanning) == {"n de ", " de p"}
+    assert all(" " in gram[1:-1] and 3 <= len(gram) <= 5 for gram in spanning)
+    assert extract_features_across_words("كلمة") == extract_features("كلمة")  # one word: none
+
+
+def test_the_served_model_uses_the_features_it_was_fitted_with(model_dir, tmp_path):
+    """The default fits cross-word n-grams; a model fitted without them (as beside public
+    datasets) keeps word-bounded features, and each scores the same on both paths."""
+    assert load_artifact(model_dir).classifier.vectorizer.analyzer is extract_features_across_words
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tiny.jsonl").write_bytes((FIXTURES / "tiny_corpus.jsonl").read_bytes())
+    registry = tmp_path / "models"
+    train([], registry, TrainingParams(min_df=1, max_features=20_000, cross_word_ngrams=False),
+          progress=False, corpus_dir=corpus)
+    classifier = load_artifact(registry).classifier
+    assert classifier.vectorizer.analyzer is extract_features
+    assert not any(" " in f[1:-1] and not f.startswith(("w:", "b:"))
+                   for f in classifier.vectorizer.vocabulary_)
+    single = np.vstack([classifier.predict_proba_one(t) for t in TEXTS])
+    np.testing.assert_allclose(single, classifier.predict_proba(TEXTS), rtol=1e-9, atol=1e-12)

@@ -300,6 +300,20 @@ def test_the_hard_negative_weight_depends_on_the_data_unless_given(argv, expecte
     assert train.params_from_args(args).hard_negative_weight == expected
 
 
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], True),                                                 # the corpus alone
+    (["--decisions", "labels.jsonl"], True),                    # the site's own comments
+    (["--data", "shared/unified"], False),                      # lost incitement there
+    (["--table", "site.csv", "--label", "insult=bad"], False),
+    (["--data", "shared/unified", "--cross-word-ngrams"], True),
+    (["--no-cross-word-ngrams"], False),
+])
+def test_cross_word_ngrams_depend_on_the_data_unless_asked(argv, expected):
+    params = train.params_from_args(train.parse_args(["--out", "x", *argv]))
+    assert params.cross_word_ngrams is expected
+    assert params.to_dict()["cross_word_ngrams"] is expected  # recorded in the metadata
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "two"])
 def test_a_bad_hard_negative_weight_is_refused_by_the_parser(value, capsys):
     with pytest.raises(SystemExit) as exit_:
