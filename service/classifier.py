@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -41,7 +42,9 @@ def _evidence_terms(full_evidence) -> tuple[np.ndarray, np.ndarray]:
     return np.divide(1.0, full, out=np.zeros_like(full), where=scaled), (~scaled).astype(float)
 
 
-CROSS_WORD_NGRAM_SIZES = (3, 4, 5)
+# 3-5 as well caught no more than 5 alone (twelve draws: 3,868 against 3,869 of 5,041 caught) and
+# cost twice the features to look up
+CROSS_WORD_NGRAM_SIZES = (5,)
 
 
 def extract_features(text: str) -> list[str]:
@@ -50,33 +53,35 @@ def extract_features(text: str) -> list[str]:
 
 
 def extract_features_across_words(text: str) -> list[str]:
-    """Return extract_features(text) plus the char 3-5-grams that span two words.
+    """Return extract_features(text) plus the char 5-grams that span two words.
 
     A word-bounded n-gram sees "religion" the same in "religion de paix" and "religion de
-    merde"; n-grams across the spaces see "n de p" and "n de m". For the corpus-sized
+    merde"; 5-grams across the spaces see " de p" and " de m". For the corpus-sized
     default model: on twelve re-drawn corpus splits, 76.3% of violations caught instead of
     74.9% for the same share of clean comments held (docs/evaluation.md)."""
     words = normalize_for_model(text).split()
     features = _features(words)
     padded = " " + " ".join(words) + " "
+    inner_spaces = [i for i, char in enumerate(padded) if char == " "][1:-1]
     for size in CROSS_WORD_NGRAM_SIZES:
-        grams = (padded[i : i + size] for i in range(len(padded) - size + 1))
-        features.extend(gram for gram in grams if " " in gram[1:-1])
+        last_start = len(padded) - size
+        # the starts that put a space strictly inside the gram, each start once
+        starts = sorted({start for space in inner_spaces
+                         for start in range(max(0, space - size + 2), min(space, last_start + 1))})
+        features += [padded[start : start + size] for start in starts]
     return features
 
 
 def _features(words: list[str]) -> list[str]:
-    """Words, word pairs and the char n-grams of each word padded with spaces."""
-    features = ["w:" + word for word in words]
-    features.extend(f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False))
-    for word in words:
-        padded = f" {word} "
-        length = len(padded)
-        for size in CHAR_NGRAM_SIZES:
-            if size > length:
-                break
-            features.extend(padded[i : i + size] for i in range(length - size + 1))
-    return features
+    """Words, word pairs and the char n-grams of each word padded with spaces (one flat
+    comprehension: scoring one comment spends a fifth of its time here)."""
+    padded = [f" {word} " for word in words]
+    return (
+        ["w:" + word for word in words]
+        + [f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False)]
+        + [gram[i : i + size] for gram in padded for size in CHAR_NGRAM_SIZES
+           for i in range(len(gram) - size + 1)]
+    )
 
 
 class CommentClassifier:
@@ -142,17 +147,18 @@ class CommentClassifier:
 
     def predict_proba_one(self, text: str) -> np.ndarray:
         """Return calibrated probabilities for one comment, shape (n_rules,)."""
-        vocabulary = self._vocabulary
-        counts = Counter(f for f in self._analyzer(text) if f in vocabulary)
-        if not counts:
+        counts = Counter(self._analyzer(text))  # counting everything first is faster in C
+        ids = np.fromiter(map(self._vocabulary.get, counts, repeat(-1)), np.int64, len(counts))
+        known = ids >= 0
+        if not known.any():
             return self._calibrate(self.intercept)
-        indices = np.fromiter((vocabulary[f] for f in counts), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        indices = ids[known]
+        tf = np.fromiter(counts.values(), np.float64, len(counts))[known]
         if self._sublinear:
             tf = np.log(tf) + 1.0
         weights = tf * self._idf[indices]
         norm = math.sqrt(float(weights @ weights))
         inverse, unscaled = self._evidence
-        scale = np.minimum(1.0, np.sqrt(len(counts) * inverse + unscaled))
+        scale = np.minimum(1.0, np.sqrt(len(indices) * inverse + unscaled))
         margins = scale * ((weights / norm) @ self.coef[indices]) + self.intercept
         return self._calibrate(margins)

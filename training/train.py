@@ -105,7 +105,7 @@ class TrainingParams:
     # asked (a caller building TrainingParams itself chooses). Moderators' decisions alone are
     # the site's own comments, corpus-sized: 3.
     hard_negative_weight: float = 3.0
-    # Char 3-5-grams that span two words too ("de pa" in "religion de paix"), for the corpus
+    # Char 5-grams that span two words too (" de p" in "religion de paix"), for the corpus
     # alone: twelve re-drawn splits, 76.3% of violations caught instead of 74.9% for the same
     # clean comments held (1.57%, 1.58%). Beside public datasets the same features lost 4
     # points of osact2022 incitement (0.653 -> 0.613; docs/evaluation.md): params_from_args
