@@ -16,8 +16,11 @@ from service.model import CURRENT_POINTER
 from tests.retrain.corpus import make_rows, shuffle_train_labels, write_corpus
 from training.train import TrainingParams, train
 
-# Small models: every n-gram counts, few features.
-PARAMS = TrainingParams(min_df=1, max_features=20_000)
+# Small models: every n-gram counts, few features, and only word-bounded ones: on a corpus of a
+# few hundred generated comments, with min_df 1, n-grams across words are nearly all seen once
+# (round 7: with them, the good model's lead over shuffled labels on dev religion fell to
+# +0.059, 95% interval [0.000, +0.155]).
+PARAMS = TrainingParams(min_df=1, max_features=20_000, cross_word_ngrams=False)
 # The behavioural gate the small models are held to (tests/model expects a production model).
 GATE = Path(__file__).parent / "gate_checks.py"
 
