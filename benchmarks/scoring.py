@@ -142,6 +142,11 @@ def serve_and_measure(app_spec: str, env: dict, texts: list[str]) -> dict:
         process.wait(timeout=30)
 
 
+def repeated(texts: list[str], count: int) -> list[str]:
+    """The first ``count`` texts of ``texts`` repeated as often as needed."""
+    return list(itertools.islice(itertools.cycle(texts), count))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement and print a table of ours against the baseline."""
     parser = argparse.ArgumentParser(
@@ -164,12 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     corpus, _ = read_corpus()
     pool = [e.text for e in (read_paths(args.data)[0] if args.data else corpus)]
     random.Random(7).shuffle(pool)
-    singles = (pool * (args.requests // max(len(pool), 1) + 1))[: args.requests]
+    singles = repeated(pool, args.requests)
     # other comments than the measured ones: the matcher caches per word, and a warm-up on the
     # measured comments themselves would make every one of their words a cache hit
-    warm_up = (pool[args.requests:] or pool) * (args.requests // max(len(pool), 1) + 1)
-    warm_up = warm_up[: args.requests]
-    batch_texts = (pool * (args.batch_comments // max(len(pool), 1) + 1))[: args.batch_comments]
+    warm_up = repeated(pool[args.requests:] or pool, args.requests)
+    batch_texts = repeated(pool, args.batch_comments)
 
     bundle = load_artifact(args.model)
     moderator = Moderator(bundle, KeywordMatcher.from_directory(ROOT / "service" / "keywords"))

@@ -58,7 +58,8 @@ def extract_features_across_words(text: str) -> list[str]:
     A word-bounded n-gram sees "religion" the same in "religion de paix" and "religion de
     merde"; 5-grams across the spaces see " de p" and " de m". For the corpus-sized
     default model: on twelve re-drawn corpus splits, 76.3% of violations caught instead of
-    74.9% for the same share of clean comments held (docs/evaluation.md)."""
+    74.9% for the same share of clean comments held (measured with 3-5-grams, which catch no
+    more than 5-grams alone; docs/evaluation.md)."""
     words = normalize_for_model(text).split()
     features = _features(words)
     padded = " " + " ".join(words) + " "

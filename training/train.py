@@ -107,9 +107,10 @@ class TrainingParams:
     hard_negative_weight: float = 3.0
     # Char 5-grams that span two words too (" de p" in "religion de paix"), for the corpus
     # alone: twelve re-drawn splits, 76.3% of violations caught instead of 74.9% for the same
-    # clean comments held (1.57%, 1.58%). Beside public datasets the same features lost 4
-    # points of osact2022 incitement (0.653 -> 0.613; docs/evaluation.md): params_from_args
-    # makes it False there unless asked, as for hard_negative_weight.
+    # clean comments held (1.57%, 1.58%; measured with 3-5-grams, which catch no more than
+    # 5-grams alone). Beside public datasets they lost 4 points of osact2022 incitement
+    # (0.653 -> 0.613; docs/evaluation.md): params_from_args makes it False there unless asked,
+    # as for hard_negative_weight.
     cross_word_ngrams: bool = True
     # Datasets whose caveats (shared/data/*/SOURCE.md) make their labels less trustworthy count
     # for less: kintaro_fine is low quality, aref2020 labels only insult positives, and
@@ -589,7 +590,7 @@ def _hard_negative_weight(args: argparse.Namespace) -> float:
     own clean comments (see TrainingParams.hard_negative_weight)."""
     if args.hard_negative_weight is not None:
         return args.hard_negative_weight
-    if getattr(args, "data", None) or getattr(args, "tables", None):
+    if _with_public_data(args):
         return EXTERNAL_HARD_NEGATIVE_WEIGHT
     return TrainingParams.hard_negative_weight
 
@@ -598,7 +599,12 @@ def _cross_word_ngrams(args: argparse.Namespace) -> bool:
     """Return the choice asked for, else the default for the data (TrainingParams)."""
     if args.cross_word_ngrams is not None:
         return args.cross_word_ngrams
-    return not (getattr(args, "data", None) or getattr(args, "tables", None))
+    return not _with_public_data(args)
+
+
+def _with_public_data(args: argparse.Namespace) -> bool:
+    """Whether datasets beside the corpus are trained on (--data, --table; resplit has neither)."""
+    return bool(getattr(args, "data", None) or getattr(args, "tables", None))
 
 
 def _positive(value: str) -> float:
