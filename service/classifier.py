@@ -49,7 +49,8 @@ CROSS_WORD_NGRAM_SIZES = (5,)
 
 def extract_features(text: str) -> list[str]:
     """Return the features of a raw comment: word-bounded char n-grams, words and word pairs."""
-    return _features(normalize_for_model(text).split())
+    words = normalize_for_model(text).split()
+    return [f for word in words for f in word_features(word)] + pair_features(words)
 
 
 def extract_features_across_words(text: str) -> list[str]:
@@ -61,32 +62,39 @@ def extract_features_across_words(text: str) -> list[str]:
     74.9% for the same share of clean comments held (measured with 3-5-grams, which catch no
     more than 5-grams alone; docs/evaluation.md)."""
     words = normalize_for_model(text).split()
-    features = _features(words)
+    return ([f for word in words for f in word_features(word)] + pair_features(words)
+            + cross_word_grams(words))
+
+
+def word_features(word: str) -> list[str]:
+    """The word itself and the char n-grams of the word padded with spaces."""
+    padded = f" {word} "
+    return ["w:" + word] + [padded[i : i + size] for size in CHAR_NGRAM_SIZES
+                            for i in range(len(padded) - size + 1)]
+
+
+def pair_features(words: list[str]) -> list[str]:
+    return [f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False)]
+
+
+def cross_word_grams(words: list[str]) -> list[str]:
+    """The char n-grams of the words joined by spaces that have a space strictly inside."""
     padded = " " + " ".join(words) + " "
     inner_spaces = [i for i, char in enumerate(padded) if char == " "][1:-1]
+    grams = []
     for size in CROSS_WORD_NGRAM_SIZES:
         last_start = len(padded) - size
-        # the starts that put a space strictly inside the gram, each start once
+        # each start once: two spaces can be inside one gram
         starts = sorted({start for space in inner_spaces
                          for start in range(max(0, space - size + 2), min(space, last_start + 1))})
-        features += [padded[start : start + size] for start in starts]
-    return features
-
-
-def _features(words: list[str]) -> list[str]:
-    """Words, word pairs and the char n-grams of each word padded with spaces (one flat
-    comprehension: scoring one comment spends a fifth of its time here)."""
-    padded = [f" {word} " for word in words]
-    return (
-        ["w:" + word for word in words]
-        + [f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False)]
-        + [gram[i : i + size] for gram in padded for size in CHAR_NGRAM_SIZES
-           for i in range(len(gram) - size + 1)]
-    )
+        grams += [padded[start : start + size] for start in starts]
+    return grams
 
 
 class CommentClassifier:
     """Scores comments for every rule at once: one vectorizer, one weight matrix."""
+
+    WORD_CACHE_SIZE = 50_000  # distinct words; cleared when full, as the keyword matcher's
 
     def __init__(
         self,
@@ -108,15 +116,20 @@ class CommentClassifier:
         self._init_fast_path()
 
     def _init_fast_path(self) -> None:
-        self._analyzer = self.vectorizer.analyzer  # the extract_features* the model was fitted with
+        analyzer = self.vectorizer.analyzer
+        if analyzer not in (extract_features, extract_features_across_words):
+            raise ValueError(f"unknown feature extractor {analyzer!r}")
+        self._across_words = analyzer is extract_features_across_words
         self._vocabulary = self.vectorizer.vocabulary_
         self._idf = self.vectorizer.idf_.astype(np.float64)
         self._sublinear = bool(self.vectorizer.sublinear_tf)
         self._evidence = _evidence_terms(self.full_evidence)
+        self._word_ids_cache: dict[str, list[int]] = {}
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        for name in ("_analyzer", "_vocabulary", "_idf", "_sublinear", "_evidence"):
+        for name in ("_across_words", "_vocabulary", "_idf", "_sublinear", "_evidence",
+                     "_word_ids_cache"):
             state.pop(name, None)
         return state
 
@@ -148,13 +161,15 @@ class CommentClassifier:
 
     def predict_proba_one(self, text: str) -> np.ndarray:
         """Return calibrated probabilities for one comment, shape (n_rules,)."""
-        counts = Counter(self._analyzer(text))  # counting everything first is faster in C
-        ids = np.fromiter(map(self._vocabulary.get, counts, repeat(-1)), np.int64, len(counts))
-        known = ids >= 0
-        if not known.any():
+        words = normalize_for_model(text).split()
+        ids = [i for word in words for i in self._word_ids(word)]
+        others = pair_features(words) + (cross_word_grams(words) if self._across_words else [])
+        ids += [i for i in map(self._vocabulary.get, others, repeat(-1)) if i >= 0]
+        if not ids:
             return self._calibrate(self.intercept)
-        indices = ids[known]
-        tf = np.fromiter(counts.values(), np.float64, len(counts))[known]
+        counts = Counter(ids)
+        indices = np.fromiter(counts, np.int64, len(counts))
+        tf = np.fromiter(counts.values(), np.float64, len(counts))
         if self._sublinear:
             tf = np.log(tf) + 1.0
         weights = tf * self._idf[indices]
@@ -163,3 +178,15 @@ class CommentClassifier:
         scale = np.minimum(1.0, np.sqrt(len(indices) * inverse + unscaled))
         margins = scale * ((weights / norm) @ self.coef[indices]) + self.intercept
         return self._calibrate(margins)
+
+    def _word_ids(self, word: str) -> list[int]:
+        """The vocabulary ids of one word's features, cached: most words of a comment were in
+        an earlier one, and building and looking up their n-grams was half of a call (0.19 ->
+        0.12 ms on corpus comments whose words are cached; docs/benchmarks.md)."""
+        ids = self._word_ids_cache.get(word)
+        if ids is None:
+            ids = [i for i in map(self._vocabulary.get, word_features(word), repeat(-1)) if i >= 0]
+            if len(self._word_ids_cache) >= self.WORD_CACHE_SIZE:
+                self._word_ids_cache.clear()
+            self._word_ids_cache[word] = ids
+        return ids

@@ -498,6 +498,14 @@ class KeywordMatcher:
             else:
                 continue
             self._maskable.setdefault(key[:1], []).append((key, entry))
+        # The only keys a word's inner and tail sets are ever asked about. The rest are dropped
+        # before caching: most words continue no phrase, and their full key sets made the cache
+        # of 50,000 words weigh 42 MB.
+        self._continuations = frozenset(
+            {key for phrases in self._heads.values() for phrase in phrases
+             for keys in phrase.rest for key in keys}
+            | {rest for heads in (self._split_heads, self._split_heads_bare)
+               for splits in heads.values() for rest, _ in splits})
 
     @classmethod
     def from_directory(cls, directory: Path | str) -> KeywordMatcher:
@@ -567,8 +575,12 @@ class KeywordMatcher:
         if token.arabic:
             splits = (*(split for key in head_keys for split in self._split_heads.get(key, ())),
                       *self._split_heads_bare.get(_arabic_key(token.text), ()))
+        inner = frozenset(_inner_keys(token) & self._continuations)
+        tail = frozenset(_tail_keys(token) & self._continuations)
+        if not (singles or heads or inner or tail or splits):
+            return _NOTHING
         return _TokenInfo(tuple(singles.values()), {k: tuple(p.values()) for k, p in heads.items()},
-                          frozenset(_inner_keys(token)), frozenset(_tail_keys(token)), splits)
+                          inner, tail, splits)
 
     def _phrases_at(self, infos: list[_TokenInfo], first: int) -> list[_Hit]:
         """Return (first, last, entry) for each phrase matching from token ``first``."""

@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import joblib
 import numpy as np
 import pytest
 
@@ -98,6 +99,33 @@ def test_fast_single_path_equals_batch_path(model_dir):
 
 
 TEXTS = ["انت حمار", "مقال رائع شكرا", "n3al din mok", "le ministre doit partir", "؟؟؟", "x"]
+
+
+def test_the_word_cache_changes_no_score_even_when_it_fills(model_dir):
+    """Each word's vocabulary ids are cached for the next comment, and a full cache is emptied:
+    scores stay the batch path's, cold or cached, words repeated in a comment included."""
+    classifier = load_artifact(model_dir).classifier
+    texts = [*TEXTS, "حمار حمار ولد الحمار حمار", "din din mok din"]
+    batch = classifier.predict_proba(texts)
+    classifier.WORD_CACHE_SIZE = 3
+    for _ in range(2):
+        single = np.vstack([classifier.predict_proba_one(t) for t in texts])
+        np.testing.assert_allclose(single, batch, rtol=1e-9, atol=1e-12)
+    assert 0 < len(classifier._word_ids_cache) <= 3
+
+
+def test_an_artifact_fitted_on_other_features_is_refused(artifact_copy):
+    """One comment is scored from our own feature functions, so a vectorizer with any other
+    analyzer would score silently wrong."""
+    from service.model import sha256_of
+
+    path = artifact_copy / "model.joblib"
+    classifier = joblib.load(path)
+    classifier.vectorizer.analyzer = "char_wb"
+    joblib.dump(classifier, path)
+    edit_metadata(artifact_copy, artifact_sha256=sha256_of(path))
+    with pytest.raises(ArtifactError, match="unknown feature extractor"):
+        load_artifact(artifact_copy)
 
 
 def test_evidence_scaling_shrinks_short_comments_toward_the_prior_on_both_paths(model_dir):
