@@ -390,9 +390,15 @@ def collapse_elongation(text: str) -> str:
 
 _LETTER = r"[^\W_]"  # a letter or digit
 # Arabic script has its own comma, semicolon and five-pointed star: "ق، ح، ب" spaces a word too.
-_SPACER = r"[\s.\-_*,/|+~:;'\"`^=#•·\u060c\u061b\u066d]"
+_MARK = r"[.\-_*,/|+~:;'\"`^=#•·\u060c\u061b\u066d]"
+_SPACER = rf"(?:\s|{_MARK})"
+# A clitic written onto the first spaced letter ("الق.ح.ب.ة", "بالز.ا.م.ل", "lz.a.m.e.l"). Only
+# with a mark right after that letter ("إلى ك ل ب" is a word, then a spaced one), and three
+# letters at least, as without a clitic: with two, "لا... و" would be read as one word.
+_CLITIC = r"(?:[وفبكل]?ال|لل|[وفبكل]|e?l)"
 _SPACED_LETTERS_RE = re.compile(
-    rf"(?<!{_LETTER})(?:{_LETTER}{_SPACER}+){{2,}}{_LETTER}(?!{_LETTER})")
+    rf"(?<!{_LETTER})(?:{_CLITIC}{_LETTER}(?:{_MARK}{_SPACER}*{_LETTER}){{2,}}"
+    rf"|(?:{_LETTER}{_SPACER}+){{2,}}{_LETTER})(?!{_LETTER})")
 _SPACER_RE = re.compile(_SPACER)
 
 
@@ -404,7 +410,8 @@ def _join_spaced(match: re.Match[str]) -> str:
 
 
 def join_spaced_letters(text: str) -> str:
-    """Join 3+ single letters separated by spaces or punctuation into a word (ك.ل.ب -> كلب)."""
+    """Join 3+ single letters separated by spaces or punctuation into a word (ك.ل.ب -> كلب),
+    with a clitic written onto the first (الق.ح.ب.ة -> القحبة)."""
     return _SPACED_LETTERS_RE.sub(_join_spaced, text)
 
 

@@ -172,6 +172,10 @@ def test_collapse_elongation(raw, expected):
     ("k * a * l * b !", "kalb !"),
     ("n 3 a l", "n3al"),
     ("قال ك ل ب امس", "قال كلب امس"),
+    ("يا ولد الق.ح.ب.ة", "يا ولد القحبة"),  # a clitic written onto the first letter
+    ("بالز. ا. م. ل", "بالزامل"),
+    ("wld l9.a.7.b.a", "wld l9a7ba"),
+    ("إلى ك ل ب", "إلى كلب"),  # a word, then a spaced word: only a mark glues a clitic on
 ])
 def test_join_spaced_letters(raw, expected):
     assert join_spaced_letters(raw) == expected
@@ -182,6 +186,7 @@ def test_join_spaced_letters(raw, expected):
     "1 - 2 - 3",       # a score, not a word
     "انا و انت",       # one single-letter word
     "ab c d",          # "ab" is not a single letter
+    "في... و ك",       # a clitic-like word, then two single letters
 ])
 def test_join_spaced_letters_leaves_other_text(text):
     assert join_spaced_letters(text) == text

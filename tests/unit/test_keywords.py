@@ -400,6 +400,8 @@ def test_shipped_allowed_words_never_match(shipped, word):
     "ga3 nass wlad adam w 7wa",  # Adam and Eve: 7wa is not t7wa with its t read as leet
     "une salopette bleue pour le chantier",  # salop is listed, but inside a word nothing is
     "une sale race de chiens errants dans le quartier",  # "sale race": suspect, not block
+    "Le pain bâtard est passé à 3 dh dans ma boulangerie",  # a loaf; bâtard is listed
+    "الخرا على الأرض فكل زنقة، الكلاب الضالة عمرات الحي",  # lying there; "خرا على" is listed
 ])
 def test_shipped_lists_leave_innocent_text_alone(shipped, text):
     assert [m for m in shipped.find(text) if m.level == "block"] == []
@@ -422,6 +424,10 @@ def _variants(term: str) -> dict[str, str]:
     }
     if _is_arabic(term):
         variants["tatweel"] = evasion.add_tatweel(term)
+        # clitics written onto the first dotted letter: "بالق.ح.ب.ة" (not for two letters,
+        # which the normalizer does not join after a clitic: "بالز.ب" is not caught)
+        if " " not in term and len(normalize_for_matching(term)) >= 3:
+            variants["clitic_dotted"] = "بال" + evasion.space_out(term, sep=".")
     else:
         variants |= {"upper": evasion.upper_case(term), "leet": evasion.leetify(term),
                      "doubled": evasion.double_letters(term)}
@@ -803,3 +809,13 @@ def test_arabizi_terms_are_not_guessed_under_stars():
 ])
 def test_french_insults_an_auditor_saw_approved(shipped, text, level):
     assert [(m.rule, m.level) for m in shipped.find(text)] == [("insult", level)]
+
+
+@pytest.mark.parametrize("text", [
+    "خرا عليك وعلى الصحراويين ديالك", "خ.ر.ا عليك", "خرا عليه", "خرا على هاد الحكومة",
+    "خرا عليكم انتوما وياه",
+])
+def test_a_swear_at_someone_is_blocked_where_the_word_alone_is_suspect(shipped, text):
+    """Round 8's audit: "خ.ر.ا عليك" was approved, the word alone held only if the model
+    agreed. Said of a person it is a swear; the word alone is also what dogs leave."""
+    assert ("insult", "block", "خرا على") in [(m.rule, m.level, m.term) for m in shipped.find(text)]
