@@ -4,8 +4,10 @@ Each rule has a list, ``keywords/<rule>.tsv``: ``level<TAB>term<TAB>note`` lines
 ``block`` (reject) or ``suspect`` (hold for review). ``keywords/allow.txt`` lists innocent words
 (and phrases) that look like a listed term once clitics are stripped. A term written with
 ``{group}`` ("يلعن {group}", "sale {group}") is a template, read once per group of its script in
-``keywords/groups.txt``, so a curse covers every group and a group every curse. Terms are
-normalized at load time with the same ``normalize_for_matching`` as comments.
+``keywords/groups.txt``, so a curse covers every group and a group every curse; one written with
+``{person}`` ("{person} حمار") is read once per word of ``keywords/people.txt`` (the writer, a
+minister, "you"), so an animal word said of someone is caught where the word alone is only
+suspect. Terms are normalized at load time with the same ``normalize_for_matching`` as comments.
 
 Matching is by whole token, with the clitics of Arabic and Darija around a stem:
 
@@ -59,7 +61,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +88,9 @@ DEFAULT_KEYWORD_DIR = Path(__file__).parent / "keywords"
 ALLOW_FILE = "allow.txt"
 GROUPS_FILE = "groups.txt"
 GROUP_SLOT = "{group}"  # a term written with it is read once per group of its script
+PEOPLE_FILE = "people.txt"
+PERSON_SLOT = "{person}"  # read once per person of its script
+SLOT_FILES = {GROUP_SLOT: GROUPS_FILE, PERSON_SLOT: PEOPLE_FILE}
 GROUP_SCRIPTS: tuple[str, ...] = ("arabic", "french", "arabizi")
 WRITTEN_MARK = "="  # an allow-list word compared as written ("=salé"), not as folded
 
@@ -876,22 +881,23 @@ def load_allow_terms(path: Path) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class Group:
-    """A group of people that hate targets (a community, an ethnicity, a nationality), as a
-    template's "{group}" is filled with it: its script, the word, and an English gloss."""
+class Filler:
+    """What a template's slot is filled with: for "{group}", a group of people that hate targets
+    (a community, an ethnicity, a nationality); for "{person}", someone a comment names or
+    addresses. Its script, the word, and an English gloss."""
 
     script: str
     name: str
     gloss: str
 
 
-def load_groups(path: Path) -> list[Group]:
-    """Read a groups file: ``script<TAB>group<TAB>gloss`` lines."""
-    groups = []
+def load_fillers(path: Path, kind: str = "group") -> list[Filler]:
+    """Read a groups or people file: ``script<TAB>word<TAB>gloss`` lines."""
+    fillers = []
     for number, line in _data_lines(path):
         fields = [field.strip() for field in line.split("\t")]
         if len(fields) != 3 or not all(fields):
-            raise KeywordListError(f"{path}:{number}: expected 'script<TAB>group<TAB>gloss', "
+            raise KeywordListError(f"{path}:{number}: expected 'script<TAB>{kind}<TAB>gloss', "
                                    f"got {line!r}")
         script, name, gloss = fields
         if script not in GROUP_SCRIPTS:
@@ -900,65 +906,76 @@ def load_groups(path: Path) -> list[Group]:
         tokens = _term_tokens(name)
         if not tokens or tokens[0].arabic != (script == "arabic"):
             raise KeywordListError(f"{path}:{number}: {name!r} is not written in {script}")
-        groups.append(Group(script, name, gloss))
-    return groups
+        fillers.append(Filler(script, name, gloss))
+    return fillers
 
 
 def _template_script(entry: KeywordEntry) -> str:
-    """Return the script of the groups a template takes: its own for Arabic letters, else French
+    """Return the script of the words a template takes: its own for Arabic letters, else French
     for a French or English note, Arabizi otherwise."""
     if _ARABIC_RE.search(entry.term):
         return "arabic"
     return "french" if _is_leet_only(entry) else "arabizi"
 
 
-def _fill(template: str, group: str) -> str:
-    """Put a group in a template; a lone "ل" before an Arabic article is written "لل" (الموت
-    ل{group} with اليهود is الموت لليهود)."""
-    head, _, tail = template.partition(GROUP_SLOT)
-    if group.startswith("ال") and (head == "ل" or head.endswith(" ل")):
-        return head + group[1:] + tail
-    return head + group + tail
+def _fill(template: str, slot: str, word: str) -> str:
+    """Put a word in a template's slot; a lone "ل" before an Arabic article is written "لل"
+    (الموت ل{group} with اليهود is الموت لليهود)."""
+    head, _, tail = template.partition(slot)
+    if word.startswith("ال") and (head == "ل" or head.endswith(" ل")):
+        return head + word[1:] + tail
+    return head + word + tail
 
 
-def _expand(entry: KeywordEntry, groups: Iterable[Group]) -> list[KeywordEntry]:
-    """Return the entry once per group of its script if its term is a template, else itself."""
-    if GROUP_SLOT not in entry.term:
+def _slot(term: str) -> str | None:
+    return next((slot for slot in SLOT_FILES if slot in term), None)
+
+
+def _expand(entry: KeywordEntry, fillers: Mapping[str, Iterable[Filler]]) -> list[KeywordEntry]:
+    """Return the entry once per filler of its slot and script if its term is a template, else
+    itself."""
+    slot = _slot(entry.term)
+    if slot is None:
         return [entry]
     script = _template_script(entry)
-    return [KeywordEntry(entry.rule, entry.level, _fill(entry.term, group.name),
-                         entry.note.replace(GROUP_SLOT, group.gloss))
-            for group in groups if group.script == script]
+    return [KeywordEntry(entry.rule, entry.level, _fill(entry.term, slot, filler.name),
+                         entry.note.replace(slot, filler.gloss))
+            for filler in fillers.get(slot, ()) if filler.script == script]
 
 
 def _parse_template(rule: str, path: Path, number: int, line: str) -> KeywordEntry:
-    """Return a list line as an entry whose term may still hold one "{group}"."""
+    """Return a list line as an entry whose term may still hold one slot ("{group}",
+    "{person}")."""
     fields = line.rstrip("\r\n").split("\t")
     if len(fields) not in (2, 3):
         raise KeywordListError(f"{path}:{number}: expected 'level<TAB>term[<TAB>note]', "
                                f"got {len(fields)} tab-separated field(s): {line!r}")
     level, term = fields[0].strip(), fields[1].strip()
-    if term.count(GROUP_SLOT) > 1 or term.replace(GROUP_SLOT, "").count("{"):
-        raise KeywordListError(f"{path}:{number}: a term holds at most one {GROUP_SLOT} "
-                               f"and no other braces: {term!r}")
+    bare = term
+    for slot in SLOT_FILES:
+        bare = bare.replace(slot, "")
+    if sum(term.count(slot) for slot in SLOT_FILES) > 1 or "{" in bare:
+        raise KeywordListError(f"{path}:{number}: a term holds at most one of "
+                               f"{', '.join(SLOT_FILES)} and no other braces: {term!r}")
     return KeywordEntry(rule, level, term, fields[2].strip() if len(fields) == 3 else "")
 
 
 def load_rule_entries(rule: str, path: Path, allow: Iterable[str] = (),
-                      groups: Iterable[Group] = ()) -> list[KeywordEntry]:
-    """Read one rule's list, with each template read once per group, refusing duplicates and
-    terms that the allow list would hide."""
+                      fillers: Mapping[str, Iterable[Filler]] | None = None) -> list[KeywordEntry]:
+    """Read one rule's list, with each template read once per group or person, refusing
+    duplicates and terms that the allow list would hide."""
     allowed = frozenset(_allow_keys(allow))
-    groups = list(groups)
+    fillers = {slot: list(words) for slot, words in (fillers or {}).items()}
     seen: dict[str, int] = {}
     entries = []
     for number, line in _data_lines(path):
         template = _parse_template(rule, path, number, line)
-        expanded = _expand(template, groups)
+        expanded = _expand(template, fillers)
         if not expanded:
+            slot = _slot(template.term)
             raise KeywordListError(f"{path}:{number}: template {template.term!r} has no "
-                                   f"{_template_script(template)} group to fill it "
-                                   f"({GROUPS_FILE})")
+                                   f"{_template_script(template)} {slot.strip('{}')} to fill it "
+                                   f"({SLOT_FILES[slot]})")
         for entry in expanded:
             problem = entry_problem(entry)
             if problem:
@@ -986,12 +1003,12 @@ def load_keyword_entries(directory: Path | str) -> tuple[list[KeywordEntry], lis
                                f"(expected one of {', '.join(RULES)})")
     allow_path = directory / ALLOW_FILE
     allow = load_allow_terms(allow_path) if allow_path.exists() else []
-    groups_path = directory / GROUPS_FILE
-    groups = load_groups(groups_path) if groups_path.exists() else []
+    fillers = {slot: load_fillers(directory / name, slot.strip("{}"))
+               for slot, name in SLOT_FILES.items() if (directory / name).exists()}
     entries: list[KeywordEntry] = []
     for rule in RULES:
         path = directory / f"{rule}.tsv"
         if not path.exists():
             raise KeywordListError(f"{path}: missing keyword list for rule {rule!r}")
-        entries += load_rule_entries(rule, path, allow, groups)
+        entries += load_rule_entries(rule, path, allow, fillers)
     return entries, allow

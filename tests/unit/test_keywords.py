@@ -297,7 +297,10 @@ def test_load_keyword_entries(tmp_path):
     ({"incitement_tsv": "block\tيلعن {group}\n"}, "incitement.tsv:1", "no arabic group"),
     ({"incitement_tsv": "block\tsale {group}\tfr\n", "groups_txt": "arabic\tاليهود\tJews\n"},
      "incitement.tsv:1", "no french group"),
-    ({"incitement_tsv": "block\t{group} {group}\n"}, "incitement.tsv:1", "at most one {group}"),
+    ({"incitement_tsv": "block\t{group} {group}\n"}, "incitement.tsv:1", "at most one of"),
+    ({"insult_tsv": "block\t{person} {group}\n"}, "insult.tsv:1", "at most one of"),
+    ({"insult_tsv": "block\t{person} حمار\n"}, "insult.tsv:1", "no arabic person"),
+    ({"people_txt": "arabic\tالكاتب\n"}, "people.txt:1", "expected 'script<TAB>person<TAB>gloss'"),
     ({"incitement_tsv": "block\tيلعن {groupe}\n"}, "incitement.tsv:1", "no other braces"),
     ({"groups_txt": "arabic\tاليهود\n"}, "groups.txt:1", "expected 'script<TAB>group<TAB>gloss'"),
     ({"groups_txt": "latin\tjuif\tJew\n"}, "groups.txt:1", "unknown script 'latin'"),
@@ -325,6 +328,17 @@ def test_a_template_is_read_once_per_group_of_its_script(tmp_path):
         ("يلعن اليهود", "msa: damn the Jews"), ("يلعن عرب", "msa: damn Arabs"),
         ("الموت لليهود", ""), ("الموت لعرب", ""),  # ل + ال is written لل
         ("sale juif", "fr: dirty Jew"), ("yn3al lihoud", "arabizi")]
+
+
+def test_a_person_template_is_read_once_per_person_of_its_script(tmp_path):
+    _write_lists(
+        tmp_path,
+        insult_tsv="block\t{person} حمار\tmsa: {person} (is) a donkey\nblock\t{person} kelb\n",
+        people_txt="arabic\tالكاتب\tthe writer\narabic\tانت\tyou\narabizi\trak\tyou are\n")
+    entries, _ = load_keyword_entries(tmp_path)
+    assert [(e.term, e.note) for e in entries] == [
+        ("الكاتب حمار", "msa: the writer (is) a donkey"), ("انت حمار", "msa: you (is) a donkey"),
+        ("rak kelb", "")]
 
 
 def test_a_one_word_allow_line_and_a_phrase(tmp_path):
@@ -809,6 +823,29 @@ def test_arabizi_terms_are_not_guessed_under_stars():
 ])
 def test_french_insults_an_auditor_saw_approved(shipped, text, level):
     assert [(m.rule, m.level) for m in shipped.find(text)] == [("insult", level)]
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("الكاتب حمار وما عارف والو فالاقتصاد", "الكاتب حمار"),
+    ("المدرب بهيمة، بدل لاعب واحد ف90 دقيقة", "المدرب بهيمة"),
+    ("هاد الوزير حمار", "الوزير حمار"), ("والكاتب كلب", "الكاتب كلب"),
+    ("كاتب المقال حمار", "كاتب المقال حمار"), ("سكت أ الحمار", "ا حمار"),
+    ("nta 7mar", "nta hmar"), ("rak klb", "rak kelb"),
+])
+def test_an_animal_word_said_of_someone_is_blocked(shipped, text, term):
+    """Round 8's audit: "الكاتب حمار …" in a long comment was approved (the word alone is
+    suspect, and the model gave the comment 0.06)."""
+    assert ("insult", "block", term) in [(m.rule, m.level, m.term) for m in shipped.find(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "الفلاح حمارو مات والعام كان صعيب",  # nobody named: the word alone, suspect
+    "كان ليا حمار فالدوار", "لا كلب لا قط فالدار",  # ليا, لا: not a vocative with a clitic
+    "lhilal la7mar wsal l nador", "a7mar",  # red, not "a" (vocative) + "7mar"
+    "الحمار الوحشي في حديقة الحيوانات",
+])
+def test_an_animal_word_said_of_no_one_is_not_blocked(shipped, text):
+    assert [m for m in shipped.find(text) if m.level == "block"] == []
 
 
 @pytest.mark.parametrize("text", [
