@@ -25,11 +25,13 @@ class ThresholdTargets:
     review_recall: float = 0.85  # hold at least this share of violations for a moderator...
     # ...unless that holds more than this share of the clean validation comments. The cap binds
     # on every rule, so it sets the trade: the harder the corpus's clean comments, the higher the
-    # thresholds it gives. 0.006, not 0.005, since the 1,378 clean comments on topic words of
-    # topics.jsonl and topics2.jsonl joined the validation split: on the comments twelve
-    # re-drawn splits held out before them, 1.33% of clean comments held (1.28% before) and
-    # 73.7% of violations caught (72.0%); at 0.005, 1.19% and 71.8% (docs/evaluation.md).
-    review_max_fpr: float = 0.006
+    # thresholds it gives, and so do its violations: round 8's 449 attacks without a slur
+    # (subtle.jsonl) raised the scores clean comments get too. 0.0055: on the comments twelve
+    # re-drawn splits held out before that file, 1.60% of clean comments held and 77.4% of
+    # violations caught, against 1.54% and 76.8% without it at 0.006; with it at 0.006, 1.72%
+    # and 78.4%, two draws of twelve above 2% (docs/evaluation.md). Round 7 had raised it from
+    # 0.005 to 0.006 for its hard clean comments on topic words.
+    review_max_fpr: float = 0.0055
     # A suspect keyword holds a comment only when the model gives its rule at least this much
     # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr. 0.75, not
     # 0.8, since the corpus has literal dogs, boars and pigs in farm news: over six re-drawn

@@ -396,9 +396,13 @@ _SPACER = rf"(?:\s|{_MARK})"
 # with a mark right after that letter ("إلى ك ل ب" is a word, then a spaced one), and three
 # letters at least, as without a clitic: with two, "لا... و" would be read as one word.
 _CLITIC = r"(?:[وفبكل]?ال|لل|[وفبكل]|e?l)"
+# Letters spaced by marks ("c.o.n", "ق. ح. ب") or by spaces alone ("k a l b"). A run spaced by
+# marks goes on past a plain space only into another such word ("f.i.l.s, d.e p.u.t.e"), so a
+# one-letter word after it stays a word ("c.o.n w", "h.m.a.r b sa7": w "and", b "with").
 _SPACED_LETTERS_RE = re.compile(
     rf"(?<!{_LETTER})(?:{_CLITIC}{_LETTER}(?:{_MARK}{_SPACER}*{_LETTER}){{2,}}"
-    rf"|(?:{_LETTER}{_SPACER}+){{2,}}{_LETTER})(?!{_LETTER})")
+    rf"|{_LETTER}(?:(?:\s*{_MARK}{_SPACER}*|\s+(?={_LETTER}{_MARK})){_LETTER}){{2,}}"
+    rf"|{_LETTER}(?:\s+{_LETTER}){{2,}})(?!{_LETTER})")
 _SPACER_RE = re.compile(_SPACER)
 
 

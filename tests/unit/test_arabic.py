@@ -176,6 +176,9 @@ def test_collapse_elongation(raw, expected):
     ("بالز. ا. م. ل", "بالزامل"),
     ("wld l9.a.7.b.a", "wld l9a7ba"),
     ("إلى ك ل ب", "إلى كلب"),  # a word, then a spaced word: only a mark glues a clitic on
+    ("un vrai c.o.n w 9lil ttrbiya", "un vrai con w 9lil ttrbiya"),  # w "and" stays a word
+    ("lmoukhrij h.m.a.r b sa7", "lmoukhrij hmar b sa7"),
+    ("f.i.l.s, d.e p.u.t.e", "filsdepute"),  # past a space into another dotted word
 ])
 def test_join_spaced_letters(raw, expected):
     assert join_spaced_letters(raw) == expected
@@ -187,6 +190,8 @@ def test_join_spaced_letters(raw, expected):
     "انا و انت",       # one single-letter word
     "ab c d",          # "ab" is not a single letter
     "في... و ك",       # a clitic-like word, then two single letters
+    "il n'y a pas",    # a mark, then a space before a lone letter: not one word
+    "0.2 l mention",
 ])
 def test_join_spaced_letters_leaves_other_text(text):
     assert join_spaced_letters(text) == text

@@ -848,6 +848,17 @@ def test_an_animal_word_said_of_no_one_is_not_blocked(shipped, text):
     assert [m for m in shipped.find(text) if m.level == "block"] == []
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Lprof dyal wlidi un vrai c.o.n w 9lil ttrbiya", ("insult", "suspect", "con")),
+    ("Had lmoukhrij h.m.a.r b sa7, kol film khayb", ("insult", "suspect", "hmar")),
+    ("N3l t@bon m0k", ("insult", "block", "tabon mok")),
+])
+def test_disguises_round_8s_held_back_audit_found(shipped, text, expected):
+    """Found reading the audit's second half after its figures were taken: a dotted word ran
+    into the one-letter word after it ("c.o.n w" read "conw")."""
+    assert expected in [(m.rule, m.level, m.term) for m in shipped.find(text)]
+
+
 @pytest.mark.parametrize("text", [
     "خرا عليك وعلى الصحراويين ديالك", "خ.ر.ا عليك", "خرا عليه", "خرا على هاد الحكومة",
     "خرا عليكم انتوما وياه",
