@@ -281,10 +281,15 @@ def _latin_plurals(words: list[str]) -> list[str]:
     return words + [w[:-1] for w in words if w.endswith("s") and len(w) > _MIN_LATIN_PLURAL]
 
 
+# A vocative takes no clitic: ليا, فيا, بيا, ويا are "to me", "in me", "with me", "with".
+_VOCATIVES = frozenset({"يا"})
+
+
 def _head_keys(token: _Token) -> set[str]:
     """Keys of a token standing first in a phrase: prefixes may be attached."""
     if token.arabic:
-        return {_arabic_key(f) for f in _strip_prefixes(token.text, ARABIC_PREFIXES, _MIN_STEM)}
+        forms = _strip_prefixes(token.text, ARABIC_PREFIXES, _MIN_STEM)
+        return {_arabic_key(f) for f in forms if f == token.text or f not in _VOCATIVES}
     forms = _latin_plurals(_strip_prefixes(token.text, LATIN_PREFIXES, _MIN_LATIN_REST))
     return {key for form in forms for key in _latin_keys(form)}
 

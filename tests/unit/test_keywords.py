@@ -830,7 +830,8 @@ def test_french_insults_an_auditor_saw_approved(shipped, text, level):
     ("المدرب بهيمة، بدل لاعب واحد ف90 دقيقة", "المدرب بهيمة"),
     ("هاد الوزير حمار", "الوزير حمار"), ("والكاتب كلب", "الكاتب كلب"),
     ("كاتب المقال حمار", "كاتب المقال حمار"), ("سكت أ الحمار", "ا حمار"),
-    ("nta 7mar", "nta hmar"), ("rak klb", "rak kelb"),
+    ("يا حيوان", "يا حيوان"), ("ياحيوان", "يا حيوان"), ("سير يا الكلب", "يا كلب"),
+    ("sket ya l7ayawan", "ya 7ayawan"), ("nta 7mar", "nta hmar"), ("rak klb", "rak kelb"),
 ])
 def test_an_animal_word_said_of_someone_is_blocked(shipped, text, term):
     """Round 8's audit: "الكاتب حمار …" in a long comment was approved (the word alone is
@@ -841,6 +842,7 @@ def test_an_animal_word_said_of_someone_is_blocked(shipped, text, term):
 @pytest.mark.parametrize("text", [
     "الفلاح حمارو مات والعام كان صعيب",  # nobody named: the word alone, suspect
     "كان ليا حمار فالدوار", "لا كلب لا قط فالدار",  # ليا, لا: not a vocative with a clitic
+    "جاب معاه ويا كلبو", "3tani lya kelb sghir",
     "lhilal la7mar wsal l nador", "a7mar",  # red, not "a" (vocative) + "7mar"
     "الحمار الوحشي في حديقة الحيوانات",
 ])
