@@ -29,8 +29,8 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   written as one word ("n3aldin", "نعلدين", or spaced-out letters, which the normalizer joins).
   A two-letter term also matches as two separated letters ("ز ب"), which the normalizer, joining
   three or more, leaves apart. A phrase does not run across clause punctuation (, ; : ! ? ، ؛ ؟,
-  or a full stop next to a space): "Salé, marocain" is not "sale marocain". A dot glued between
-  two words ("ولد.الحرام") is a disguise, not a full stop, and still matches.
+  a full stop or a quotation mark next to a space): "Salé, marocain" is not "sale marocain". A
+  dot glued between two words ("ولد.الحرام") is a disguise, not a full stop, and still matches.
 - Words cut apart by emoji alone ("ز😡امل", "ق🤬ح🤬ب🤬ة") are also read joined, as the normalizer
   joins letters spaced out with punctuation.
 - A one-word Arabic term of four letters or more also matches cut in two by a space ("شر موطة",
@@ -162,11 +162,14 @@ _TOKEN_RE = re.compile(  # an Arabic-script word, or a Latin one with leetspeak 
 )
 _ARABIC_RE = re.compile(f"[{_ARABIC}]")
 # Punctuation that ends a clause: a phrase never runs across it ("Salé, marocain"). A full stop
-# counts only next to a space: glued between two words ("ولد.الحرام") a dot is a disguise.
+# counts only next to a space: glued between two words ("ولد.الحرام") a dot is a disguise. So do
+# quotation marks next to a space: in "قال للاعب 'حمار'" the commenter quotes a word, and says
+# nothing of the player.
 _CLAUSE_BREAK_RE = re.compile(
     "[,;:!?"
     "\u060c\u061b\u061f"  # ARABIC COMMA, ARABIC SEMICOLON, ARABIC QUESTION MARK
-    r"]|\s\.|\.\s")
+    r"]|\s\.|\.\s"
+    "|\\s[\"'«»“”‘’„‹›`]|[\"'«»“”‘’„‹›`]\\s")
 _EMOJI = (
     "\u2600-\u27bf"          # Miscellaneous Symbols, Dingbats (☠ ✂ ❤)
     "\u2b00-\u2bff"          # Miscellaneous Symbols and Arrows (⬛ ⭐)

@@ -842,6 +842,7 @@ def test_an_animal_word_said_of_someone_is_blocked(shipped, text, term):
 @pytest.mark.parametrize("text", [
     "الفلاح حمارو مات والعام كان صعيب",  # nobody named: the word alone, suspect
     "كان ليا حمار فالدوار", "لا كلب لا قط فالدار",  # ليا, لا: not a vocative with a clitic
+    "المعلق قال على الحكم 'قرد' وهذا عيب", "قال للاعب «حمار» فالبلاطو",  # a quoted word
     "جاب معاه ويا كلبو", "3tani lya kelb sghir",
     "lhilal la7mar wsal l nador", "a7mar",  # red, not "a" (vocative) + "7mar"
     "الحمار الوحشي في حديقة الحيوانات",
