@@ -423,6 +423,9 @@ def entry_problem(entry: KeywordEntry) -> str | None:
         return f"unknown rule {entry.rule!r} (expected one of {', '.join(RULES)})"
     if entry.level not in LEVELS:
         return f"unknown level {entry.level!r} (expected {' or '.join(LEVELS)})"
+    if _slot(entry.term):  # unread, "{person} حمار" would match "person حمار"
+        return (f"term {entry.term!r} is a template: {', '.join(SLOT_FILES)} are read in the "
+                "list files only; write the term for one group or person")
     tokens = _term_tokens(entry.term)
     if not tokens or not any(_HAS_LETTER_RE.search(t.text) for t in tokens):
         return f"term {entry.term!r} has no letters once normalized"

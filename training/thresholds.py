@@ -27,8 +27,8 @@ class ThresholdTargets:
     # on every rule, so it sets the trade: the harder the corpus's clean comments, the higher the
     # thresholds it gives, and so do its violations: round 8's 449 attacks without a slur
     # (subtle.jsonl) raised the scores clean comments get too. 0.0055: on the comments twelve
-    # re-drawn splits held out before that file, 1.60% of clean comments held and 77.4% of
-    # violations caught, against 1.54% and 76.8% without it at 0.006; with it at 0.006, 1.72%
+    # re-drawn splits held out before that file, 1.62% of clean comments held and 77.5% of
+    # violations caught, against 1.57% and 76.8% without it at 0.006; with it at 0.006, 1.72%
     # and 78.4%, two draws of twelve above 2% (docs/evaluation.md). Round 7 had raised it from
     # 0.005 to 0.006 for its hard clean comments on topic words.
     review_max_fpr: float = 0.0055
