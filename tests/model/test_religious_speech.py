@@ -24,6 +24,7 @@ PIOUS_AND_NEUTRAL = [
     ("darija", "نعل بو الشيطان وصلي على النبي"),
     ("darija", "الله يلعن الفقر وصافي"),
     ("arabizi", "din lislam din salam"),  # a known failure until this round's corpus
+    ("darija", "اليهود والمسيحيين والمسلمين كلهم ولاد آدم"),  # a known failure until round 9
 ]
 
 # Clean comments that name an animal on a suspect list: the suspect term holds them only if the
@@ -33,20 +34,6 @@ ANIMALS_NAMED_LITERALLY = [
     ("msa", "أحل لكم بهيمة الأنعام"),
     ("darija", "قطعان الخنازير البرية كتهاجم الحقول فتاونات"),
     ("fr", "Notre chienne a eu six chiots, qui en veut un à Rabat ?"),
-]
-
-# Still rejected on the model's score: known failures, kept visible in every run (XFAIL, or XPASS
-# once a model learns them: then the marker goes). Not strict, because `registry promote` runs
-# these tests on candidates, and a candidate that fixes one must not be refused for it.
-KNOWN_FAILURES = [
-    pytest.param(
-        "darija",
-        "اليهود والمسيحيين والمسلمين كلهم ولاد آدم",
-        id="darija-known-failure-0",
-        marks=pytest.mark.xfail(
-            strict=False, reason="three faiths named then 'كلهم' scores incitement ~0.95"
-        ),
-    ),
 ]
 
 # Short pious reactions, the most common comments under a death or a victory: two or three words
@@ -91,7 +78,6 @@ CURSES_THREATS_AND_ATTACKS = [
 @pytest.mark.parametrize(
     ("lang", "text"),
     [pytest.param(lang, text, id=f"{lang}-{i}") for i, (lang, text) in enumerate(PIOUS_AND_NEUTRAL)]
-    + KNOWN_FAILURES
     + [pytest.param(lang, text, id=f"{lang}-short-{i}")
        for i, (lang, text) in enumerate(SHORT_PIOUS)],
 )

@@ -397,6 +397,16 @@ def test_shipped_lists_never_name_a_group(shipped, text):
     assert shipped.find(text) == []  # hate is in what is said of a group: the classifier's job
 
 
+@pytest.mark.parametrize(("text", "level"), [
+    ("اليهود القذرين", "block"), ("والأفارقة الوسخين", "block"), ("الشيعة الأنجاس", "block"),
+    ("هاد النصارى كلاب", "suspect"),
+    # pork is forbidden to Jews: a group then an animal is suspect, never block
+    ("عند اليهود الخنازير محرمة بحال المسلمين", "suspect"),
+])
+def test_a_word_of_filth_after_a_group_is_incitement(shipped, text, level):
+    assert {m.level for m in shipped.find(text) if m.rule == "incitement"} == {level}
+
+
 @pytest.mark.parametrize("word", SHIPPED_ALLOW)
 def test_shipped_allowed_words_never_match(shipped, word):
     assert shipped.find(f"قال {word} امس") == []
