@@ -1,5 +1,9 @@
 """Settings checked when the app is created: a value a component would misread stops startup."""
 
+import gc
+import runpy
+from pathlib import Path
+
 import pytest
 from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -72,3 +76,12 @@ def test_only_a_proxy_count_makes_the_app_trust_forwarded_headers(app_config):
     app.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "10.0.0.5"}, headers={
         "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
     assert seen == {"scheme": "https", "address": "203.0.113.7"}
+
+
+def test_a_gunicorn_worker_freezes_what_the_factory_loaded():
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    try:
+        settings["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
