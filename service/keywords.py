@@ -277,6 +277,11 @@ def _latin_keys(word: str, arabizi: bool = True) -> list[str]:
     keys = ["l:" + fold_leet(word)]
     if arabizi:
         keys.append("z:" + fold_arabizi(word))
+        # "ee" spells ي ("zeen") but also doubles a short e to stretch a word ("zeemel", "7meer"),
+        # which collapsing runs of three leaves alone: a comment's word is read both ways (over
+        # the corpus and the shared datasets, no match changed).
+        if "ee" in word:
+            keys.append("z:" + fold_arabizi(word.replace("ee", "e")))
     return keys
 
 

@@ -663,7 +663,7 @@ _ARABIZI_SPELLINGS = {
     "gh": "g",                       # ghain غ: "ghbi"; ڭ (g) is rare enough to share it
     "dj": "j",                       # jeem ج in Algerian spelling: "djazair"
     "th": "t", "dh": "d", "6": "t",  # no interdentals in Darija; 6 is Gulf Arabizi for tah ط
-    "ph": "f",
+    "ph": "f", "p": "b",             # no p in Darija: "9a7pa" is 9a7ba with a French letter
     "ou": "u", "oo": "u", "o": "u", "w": "u",  # waw و: "ould", "wld", "oueld" all meet at "uld"
     "ee": "i", "y": "i",             # yeh ي: "yhoud", "ihoud"
     "7": "h",                        # hah ح: "7mar" and "hmar" (ح and ه are not told apart)

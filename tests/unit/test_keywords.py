@@ -407,6 +407,19 @@ def test_a_word_of_filth_after_a_group_is_incitement(shipped, text, level):
     assert {m.level for m in shipped.find(text) if m.rule == "incitement"} == {level}
 
 
+@pytest.mark.parametrize(("text", "term"), [
+    ("nta 7meer", "nta hmar"), ("9ee7ba", "9a7ba"), ("zeemel", "zamel"), ("hmeer", "hmar"),
+    ("l9a7pa", "9a7ba"),
+])
+def test_an_arabizi_word_stretched_with_ee_or_spelled_with_p_is_caught(shipped, text, term):
+    assert term in {m.term for m in shipped.find(text)}
+
+
+@pytest.mark.parametrize("text", ["zeen bzaf had lmaqal", "feen ghadi", "pas mal", "le pape"])
+def test_reading_ee_and_p_both_ways_leaves_innocent_words_alone(shipped, text):
+    assert shipped.find(text) == []
+
+
 @pytest.mark.parametrize("word", SHIPPED_ALLOW)
 def test_shipped_allowed_words_never_match(shipped, word):
     assert shipped.find(f"قال {word} امس") == []
