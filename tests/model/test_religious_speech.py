@@ -23,7 +23,7 @@ PIOUS_AND_NEUTRAL = [
     ("arabizi", "lah yn3al chitan a khouya, ma t9ele9ch"),
     ("darija", "نعل بو الشيطان وصلي على النبي"),
     ("darija", "الله يلعن الفقر وصافي"),
-    ("arabizi", "din lislam din salam"),  # a known failure until this round's corpus
+    ("arabizi", "din lislam din salam"),  # a known failure until round 5's corpus
     ("darija", "اليهود والمسيحيين والمسلمين كلهم ولاد آدم"),  # a known failure until round 9
 ]
 
