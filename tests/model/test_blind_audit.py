@@ -11,10 +11,15 @@ violations, with the shipped lists.
   attacks a keyword list would miss, with no slur at all. Round 8's model held 2 of the 556 clean
   comments and let 36 of the 291 violations through (12%; docs/evaluation.md). Its set A was read
   to find fixes, its set B only once they were final (three disguises found in it since).
+- religion_probe_round9.tsv (489 comments, round 9, one reviewer): sentences that say what a
+  religion or a scripture is, and attacks in the same shapes. Round 8's model held 20 of its 329
+  clean comments (6.1%); round 9's, trained with training/corpus/predicates.jsonl written by
+  others who never saw the probe, holds 6 and lets 20 of the 160 violations through. Scored by
+  counts only until then.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
-floor under what models have reached: 10% missed for the first audit, 20% for round 8's, whose
-violations without a slur the classifier alone must find."""
+floor under what models have reached: 10% missed for the first audit, 20% for round 8's and
+round 9's, whose violations without a slur the classifier alone must find."""
 
 from pathlib import Path
 
@@ -23,6 +28,7 @@ import pytest
 AUDITS = {  # file: the share of its violations a candidate may let through
     "blind_audit.tsv": 0.10,
     "blind_audit_round8.tsv": 0.20,
+    "religion_probe_round9.tsv": 0.20,
 }
 
 
