@@ -398,7 +398,8 @@ def test_shipped_lists_never_name_a_group(shipped, text):
 
 
 @pytest.mark.parametrize(("text", "level"), [
-    ("اليهود القذرين", "block"), ("والأفارقة الوسخين", "block"), ("الشيعة الأنجاس", "block"),
+    ("اليهود القذرين", "block"), ("ليهود القذرين", "block"), ("اليهود القذرون", "block"),
+    ("والأفارقة الوسخين", "block"), ("الشيعة الأنجاس", "block"),
     ("هاد النصارى كلاب", "suspect"),
     # pork is forbidden to Jews: a group then an animal is suspect, never block
     ("عند اليهود الخنازير محرمة بحال المسلمين", "suspect"),
