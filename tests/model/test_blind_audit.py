@@ -16,10 +16,14 @@ violations, with the shipped lists.
   clean comments (6.1%); round 9's, trained with training/corpus/predicates.jsonl written by
   others who never saw the probe, holds 6 and lets 20 of the 160 violations through. Scored by
   counts only until then.
+- blind_audit_round9.tsv (399 comments, round 9, one reviewer): comments under ordinary articles,
+  scored once round 9's model was final: it holds 3 of the 249 clean comments and lets 8 of the
+  150 violations through (round 8's model: 8 and 9).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
-floor under what models have reached: 10% missed for the first audit, 20% for round 8's and
-round 9's, whose violations without a slur the classifier alone must find."""
+floor under what models have reached: 10% missed for the first audit and round 9's general one,
+20% for round 8's and the religion probe, whose violations without a slur the classifier alone
+must find."""
 
 from pathlib import Path
 
@@ -29,6 +33,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "blind_audit.tsv": 0.10,
     "blind_audit_round8.tsv": 0.20,
     "religion_probe_round9.tsv": 0.20,
+    "blind_audit_round9.tsv": 0.10,
 }
 
 
