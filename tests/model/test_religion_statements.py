@@ -4,8 +4,11 @@ Before round 9 the model rejected "L'islam est une belle religion" and "La Bible
 pour les chrétiens": attacks in the corpus are mostly written "X est une religion de ...",
 "X est un livre de ...", "X دين ...", so the shape, and the words "religion", "livre", "دين" in
 it, had become evidence of an attack (training/corpus/predicates.jsonl, docs/evaluation.md). None
-of these sentences is in the corpus. The attacks hold no listed word: the model must read the
-predicate, not a keyword."""
+of these sentences is in the corpus, but three of them ("L'islam est une belle religion", "La
+Bible est un livre sacré pour les chrétiens", "المسيحية دين المحبة عند أتباعها") were quoted, as
+the bug, in the brief the file's writers read: weaker evidence than the blind probe
+(religion_probe_round9.tsv). The attacks hold no listed word: the model must read the predicate,
+not a keyword."""
 
 import pytest
 
