@@ -25,13 +25,6 @@ DEFINITIONS = [
     ("arabizi", "l'9or2an ktab mo9addas 3nd lmuslimin"),
 ]
 
-# Known failures, visible in every run (XFAIL, XPASS once a model learns them). Not strict: the
-# promotion gate runs these tests, and a candidate that fixes one must not be refused for it.
-KNOWN_FAILURES = [
-    pytest.param("fr", "L'islam est une religion", id="fr-known-failure-0", marks=pytest.mark.xfail(
-        strict=False, reason="nothing after 'est une religion' to read: religion ~0.8")),
-]
-
 ATTACKS = [
     ("fr", "La Bible est un ramassis de fables pour naïfs"),
     ("fr", "L'islam est une religion d'attardés"),
@@ -40,28 +33,32 @@ ATTACKS = [
     ("arabizi", "l'injil ktab mzawwer w kolo kdoub"),
 ]
 
+# (language, comment, why): known failures, visible in every run (XFAIL, XPASS once a model
+# learns them). Not strict: the promotion gate runs these tests, and a candidate that fixes one
+# must not be refused for it.
+DEFINITIONS_KNOWN_FAILURES = [
+    ("fr", "L'islam est une religion", "nothing after 'est une religion' to read: religion ~0.8"),
+]
 ATTACKS_KNOWN_FAILURES = [
-    pytest.param("fr", "Le Coran est un livre d'inepties", id="fr-known-failure-0",
-                 marks=pytest.mark.xfail(strict=False, reason="'inepties' is in no training "
-                                         "comment: religion ~0.6, approved")),
+    ("fr", "Le Coran est un livre d'inepties",
+     "'inepties' is in no training comment: religion ~0.6, approved"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("lang", "text"),
-    [pytest.param(lang, text, id=f"{lang}-{i}") for i, (lang, text) in enumerate(DEFINITIONS)]
-    + KNOWN_FAILURES,
-)
+def _cases(rows, known_failures):
+    return ([pytest.param(lang, text, id=f"{lang}-{i}") for i, (lang, text) in enumerate(rows)]
+            + [pytest.param(lang, text, id=f"{lang}-known-failure-{i}",
+                            marks=pytest.mark.xfail(strict=False, reason=why))
+               for i, (lang, text, why) in enumerate(known_failures)])
+
+
+@pytest.mark.parametrize(("lang", "text"), _cases(DEFINITIONS, DEFINITIONS_KNOWN_FAILURES))
 def test_saying_what_a_religion_or_a_scripture_is_is_approved(moderator, lang, text):
     decision = moderator.score(text)
     assert decision.verdict == "approve", decision.to_dict()
 
 
-@pytest.mark.parametrize(
-    ("lang", "text"),
-    [pytest.param(lang, text, id=f"{lang}-{i}") for i, (lang, text) in enumerate(ATTACKS)]
-    + ATTACKS_KNOWN_FAILURES,
-)
+@pytest.mark.parametrize(("lang", "text"), _cases(ATTACKS, ATTACKS_KNOWN_FAILURES))
 def test_an_attack_of_the_same_shape_is_held_for_religion(moderator, lang, text):
     decision = moderator.score(text)
     assert decision.verdict != "approve" and "religion" in decision.flags, decision.to_dict()
