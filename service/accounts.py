@@ -19,7 +19,14 @@ from sqlalchemy import Connection, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.storage import api_tokens, login_failures, login_sessions, users, utcnow
+from service.storage import (
+    api_tokens,
+    login_addresses,
+    login_failures,
+    login_sessions,
+    users,
+    utcnow,
+)
 
 ROLES = ("moderator", "admin")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
@@ -87,6 +94,7 @@ def set_password(connection: Connection, name: str, password: str) -> None:
     connection.execute(update(users).where(users.c.id == user_id)
                        .values(password_hash=generate_password_hash(password)))
     end_sessions_of(connection, user_id)
+    _forget_addresses(connection, user_id)  # one of them may be whoever learnt the old password
 
 
 def find_user(connection: Connection, name: str) -> User | None:
@@ -205,7 +213,12 @@ def deactivate_user(connection: Connection, name: str) -> None:
     user_id = _user_id(connection, name)
     connection.execute(update(users).where(users.c.id == user_id).values(active=False))
     end_sessions_of(connection, user_id)
+    _forget_addresses(connection, user_id)
     _delete_tokens(connection, user_id)
+
+
+def _forget_addresses(connection: Connection, user_id: int) -> None:
+    connection.execute(delete(login_addresses).where(login_addresses.c.user_id == user_id))
 
 
 def _delete_tokens(connection: Connection, user_id: int) -> int:
@@ -216,11 +229,13 @@ LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
 # Failures are counted per account name and client address: ten from one address refuse that
 # name to that address only, so someone who keeps failing on purpose locks out no one but
 # themselves. The cap over every address together still stops guessing spread over many
-# addresses. An IPv6 client counts as its /64, the block one subscriber is given, or one
-# attacker would hold billions of addresses. The trade-off: an attacker with many addresses can
-# still lock a name out everywhere, but needs at least ten of them and ten times the requests.
+# addresses, but not at the addresses the account has logged in from within KNOWN_ADDRESS_WINDOW:
+# otherwise an attacker with a hundred addresses' worth of tries could lock a moderator out of
+# their own desk. Guessing from such an address still meets its own ten. An IPv6 client counts
+# as its /64, the block one subscriber is given, or one attacker would hold billions of addresses.
 MAX_LOGIN_FAILURES = 10  # per account name from one client address within the window
 MAX_LOGIN_FAILURES_PER_NAME = 100  # per account name from all addresses together
+KNOWN_ADDRESS_WINDOW = dt.timedelta(days=30)
 ADDRESS_CHARS = 45  # the longest textual IP address: IPv4-mapped IPv6
 
 
@@ -239,15 +254,47 @@ def _stored_address(address: str | None) -> str:
 
 
 def login_refused(connection: Connection, name: str, address: str | None) -> bool:
-    """Whether ``name`` has failed to log in too often lately, from the client ``address`` or
-    from everywhere together, to be checked again now."""
+    """Whether ``name`` has failed to log in too often lately to be checked again now: from the
+    client ``address``, or from everywhere together unless ``name`` logged in from ``address``
+    within KNOWN_ADDRESS_WINDOW."""
     address = _stored_address(address)
     recent = login_failures.c.at > utcnow() - LOGIN_FAILURE_WINDOW
     from_here = func.count(case((login_failures.c.address == address, 1)))
     everywhere, here = connection.execute(
         select(func.count(), from_here).select_from(login_failures)
         .where(login_failures.c.name == name[:100], recent)).one()
-    return here >= MAX_LOGIN_FAILURES or everywhere >= MAX_LOGIN_FAILURES_PER_NAME
+    if here >= MAX_LOGIN_FAILURES:
+        return True
+    return everywhere >= MAX_LOGIN_FAILURES_PER_NAME and not _known_address(connection, name,
+                                                                            address)
+
+
+def _known_address(connection: Connection, name: str, address: str) -> bool:
+    return connection.execute(
+        select(login_addresses.c.user_id)
+        .join(users, users.c.id == login_addresses.c.user_id)
+        .where(users.c.name == name, login_addresses.c.address == address,
+               login_addresses.c.last_at > utcnow() - KNOWN_ADDRESS_WINDOW)).first() is not None
+
+
+def remember_login_address(connection: Connection, user_id: int, address: str | None) -> None:
+    """Record that ``user_id`` has just logged in from the client ``address``.
+
+    Addresses not used for longer than KNOWN_ADDRESS_WINDOW are deleted here, anyone's.
+    """
+    now = utcnow()
+    address = _stored_address(address)
+    connection.execute(delete(login_addresses).where(
+        login_addresses.c.last_at <= now - KNOWN_ADDRESS_WINDOW))
+    seen = (login_addresses.c.user_id == user_id) & (login_addresses.c.address == address)
+    if connection.execute(update(login_addresses).where(seen).values(last_at=now)).rowcount:
+        return
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(login_addresses).values(
+                user_id=user_id, address=address, last_at=now))
+    except IntegrityError:  # the same person's login in another tab got there first
+        connection.execute(update(login_addresses).where(seen).values(last_at=now))
 
 
 def record_login_failure(connection: Connection, name: str, address: str | None) -> None:

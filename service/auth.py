@@ -173,6 +173,7 @@ def log_in(user: accounts.User) -> None:
     with get_db().transaction() as connection:
         token = accounts.start_session(connection, user.id,
                                        current_app.permanent_session_lifetime)
+        accounts.remember_login_address(connection, user.id, request.remote_addr)
     session.clear()
     session.permanent = True
     session["sid"] = token

@@ -224,7 +224,8 @@ Index("ix_login_sessions_user_id", login_sessions.c.user_id)
 
 # Failed logins by account name and client address: ten in fifteen minutes from one address and
 # the name is refused to that address for a while, a hundred from all addresses together and it
-# is refused to everyone, so a password cannot be guessed at the rate the server can check it
+# is refused to every address but those in login_addresses, so a password cannot be guessed at
+# the rate the server can check it
 # (about 19 tries a second), and a stranger failing on purpose locks out only themselves
 # (service/accounts.py). Rows from before the address was kept have address ''.
 login_failures = Table(
@@ -238,6 +239,17 @@ login_failures = Table(
 # prefix: a name has at most about a hundred recent rows, since a refused login records nothing).
 Index("ix_login_failures_name_address_at", login_failures.c.name, login_failures.c.address,
       login_failures.c.at)
+
+# The client addresses each account has logged in from lately (an IPv6 client as its /64, as in
+# login_failures). A name refused to everyone after a hundred failures from all addresses together
+# still opens from these, so an attacker with many addresses cannot lock a moderator out of the
+# addresses they work from (service/accounts.py).
+login_addresses = Table(
+    "login_addresses", metadata,
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("address", String(45), primary_key=True),
+    Column("last_at", UTCDateTime, nullable=False),
+)
 
 # Keyword entries added or hidden by admins, layered over the files in KEYWORD_DIR.
 keyword_overrides = Table(

@@ -15,7 +15,14 @@ from sqlalchemy import create_engine, insert, inspect, select
 from service import create_app
 from service.accounts import parse_api_keys
 from service.db import alembic_config, current_revision, get_db_of, upgrade
-from service.storage import is_search_index, login_failures, metadata, users, utcnow
+from service.storage import (
+    is_search_index,
+    login_addresses,
+    login_failures,
+    metadata,
+    users,
+    utcnow,
+)
 from tests.queue.conftest import Browser, both_backends
 from tests.servers import ROOT
 
@@ -98,7 +105,7 @@ def test_db_upgrade_command_creates_the_schema_and_is_idempotent(tmp_path, model
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == 0, result.stderr
-        assert "database at revision 0004" in result.stdout
+        assert "database at revision 0005" in result.stdout
     engine = create_engine(url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
@@ -162,7 +169,7 @@ def test_a_short_api_key_stops_startup(queue_config):
 
 def test_upgrade_helper_on_an_existing_database_is_a_no_op(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0004"
+    assert current_revision(db_url) == "0005"
 
 
 def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
@@ -175,7 +182,7 @@ def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
                                                 password_hash=password_hash, created_at=utcnow()))
     engine.dispose()
     upgrade(url)
-    assert current_revision(url) == "0004"
+    assert current_revision(url) == "0005"
     app = create_app({**queue_config, "DATABASE_URL": url})
     browser = Browser(app.test_client())
     assert browser.login("mona").status_code == 302
@@ -203,7 +210,7 @@ def test_a_database_made_before_failure_addresses_upgrades_and_keeps_its_failure
     engine.dispose()
 
     upgrade(db_url)
-    assert current_revision(db_url) == "0004"
+    assert current_revision(db_url) == "0005"
     engine = create_engine(db_url)
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("login_failures")}
     assert indexes == {"ix_login_failures_name_address_at": ["name", "address", "at"]}
@@ -218,6 +225,8 @@ def test_a_database_made_before_failure_addresses_upgrades_and_keeps_its_failure
         assert Browser(app.test_client()).login("mona").status_code == 302
         with get_db_of(app).reading() as connection:
             rows = connection.execute(select(login_failures.c.name, login_failures.c.address)).all()
+            remembered = connection.execute(select(login_addresses.c.address)).scalars().all()
         assert sorted(rows) == [("mona", "")] * 10 + [("mona", "127.0.0.1")]  # "old" pruned
+        assert remembered == ["127.0.0.1"]  # 0005's table, where her login is remembered
     finally:
         get_db_of(app).dispose()

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from service import accounts
 from service.db import get_db_of
 from service.highlight import highlight
-from service.storage import login_failures, login_sessions, utcnow
+from service.storage import login_addresses, login_failures, login_sessions, users, utcnow
 from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, Browser, both_backends
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
@@ -132,6 +132,53 @@ def test_a_name_is_refused_everywhere_after_a_hundred_failures_from_many_address
         assert response.status_code == 429, address
     assert len(stored_addresses(queue_app)) == 100
     assert browser_at(queue_app, "192.0.2.101").login("adil").status_code == 302  # others log in
+
+
+@both_backends
+def test_a_name_refused_everywhere_still_opens_where_its_moderator_logged_in_lately(queue_app):
+    def moderator_at(address):
+        return browser_at(queue_app, address).post(
+            "/review/login", {"username": "mona", "password": PASSWORD})
+
+    assert moderator_at("198.51.100.2").status_code == 302  # her desk
+    assert moderator_at("2001:db8:5:6::1").status_code == 302  # her phone, its /64 remembered
+    with get_db_of(queue_app).transaction() as connection:
+        for attempt in range(100):  # a hundred addresses with one guess each
+            accounts.record_login_failure(connection, "mona", f"203.0.113.{attempt}")
+        assert accounts.login_refused(connection, "mona", "192.0.2.1")
+        assert not accounts.login_refused(connection, "mona", "198.51.100.2")
+    assert moderator_at("192.0.2.1").status_code == 429  # a new address is refused
+    assert moderator_at("198.51.100.2").status_code == 302
+    assert moderator_at("2001:db8:5:6::99").status_code == 302
+    # Someone guessing from her desk's address still meets that address's own ten.
+    office = browser_at(queue_app, "198.51.100.2")
+    answers = [office.post("/review/login", {"username": "mona", "password": f"guess {n}"})
+               for n in range(11)]
+    assert [answer.status_code for answer in answers] == [401] * 10 + [429]
+    assert moderator_at("198.51.100.2").status_code == 429
+    # An address she has not logged in from for thirty days is a new one again.
+    with get_db_of(queue_app).transaction() as connection:
+        connection.execute(update(login_addresses).values(
+            last_at=utcnow() - accounts.KNOWN_ADDRESS_WINDOW - dt.timedelta(minutes=1)))
+    assert moderator_at("2001:db8:5:6::99").status_code == 429
+    # Another account's address is not hers.
+    assert browser_at(queue_app, "198.51.100.77").login("adil").status_code == 302
+    assert moderator_at("198.51.100.77").status_code == 429
+
+
+@both_backends
+def test_logins_remember_each_address_once_and_forget_it_after_thirty_days(queue_app):
+    for address in ("198.51.100.2", "198.51.100.2", "::ffff:198.51.100.2", "2001:db8:5:6::1"):
+        assert browser_at(queue_app, address).login("mona").status_code == 302
+    with get_db_of(queue_app).transaction() as connection:
+        rows = connection.execute(select(login_addresses.c.address)).scalars().all()
+        assert sorted(rows) == ["198.51.100.2", "2001:db8:5:6::/64"]
+        connection.execute(update(login_addresses).values(
+            last_at=utcnow() - accounts.KNOWN_ADDRESS_WINDOW))
+    assert browser_at(queue_app, "192.0.2.9").login("adil").status_code == 302
+    with get_db_of(queue_app).reading() as connection:
+        assert connection.execute(select(login_addresses.c.address)).scalars().all() == [
+            "192.0.2.9"]
 
 
 def test_an_address_is_stored_at_most_45_characters_long(queue_app):
@@ -434,14 +481,25 @@ def test_ended_sessions_are_deleted_at_the_next_login(queue_app, moderator_brows
     assert rows == [(None,)]  # only the session just opened
 
 
+def remembered_logins(app) -> list[tuple[str, str]]:
+    """(user name, address) of every address remembered for the cap over all addresses."""
+    with get_db_of(app).reading() as connection:
+        return sorted(connection.execute(
+            select(users.c.name, login_addresses.c.address)
+            .join(users, users.c.id == login_addresses.c.user_id)).all())
+
+
 @both_backends
 def test_a_new_password_ends_every_session_of_that_user(queue_app, moderator_browser,
                                                         admin_browser):
+    assert [name for name, _ in remembered_logins(queue_app)] == ["adil", "mona"]
     result = queue_app.test_cli_runner().invoke(
         args=["users", "password", "mona"], env={"MODERATION_USER_PASSWORD": "another long one"})
     assert result.exit_code == 0, result.output
     assert moderator_browser.get("/review/queue").status_code == 302
     assert admin_browser.get("/review/queue").status_code == 200  # other users are untouched
+    # Her addresses are forgotten too: one may be whoever learnt the old password.
+    assert remembered_logins(queue_app) == [("adil", "127.0.0.1")]
     assert moderator_browser.login("mona", "another long one").status_code == 302
     assert moderator_browser.get("/review/queue").status_code == 200
 
@@ -464,6 +522,7 @@ def test_revoked_tokens_stop_working_and_a_deactivated_account_is_locked_out(
     assert queue_client.get("/v1/queue",
                             headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert browser.login("mona").status_code == 401
+    assert remembered_logins(queue_app) == []
     assert "mona" not in cli.invoke(args=["users", "list"]).output
     assert cli.invoke(args=["users", "deactivate", "nobody"]).exit_code != 0
 
