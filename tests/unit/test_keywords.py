@@ -408,6 +408,17 @@ def test_a_word_of_filth_after_a_group_is_incitement(shipped, text, level):
     assert {m.level for m in shipped.find(text) if m.rule == "incitement"} == {level}
 
 
+@pytest.mark.parametrize(("text", "level"), [
+    ("الإسلام دين قذر", "block"), ("المسيحية دين وسخ", "block"), ("الدين القذر ديالكم", "block"),
+    ("din wsekh", "block"), ("l'islam est une religion pourrie", "block"),
+    ("une sale religion", "block"),
+    # filth said of a book could be of its pages: held only if the model reads religion too
+    ("التوراة كتاب قذر يجب حرقه", "suspect"),
+])
+def test_filth_said_of_a_religion_is_an_attack_on_religion(shipped, text, level):
+    assert {m.level for m in shipped.find(text) if m.rule == "religion"} == {level}
+
+
 @pytest.mark.parametrize(("text", "term"), [
     ("nta 7meer", "nta hmar"), ("9ee7ba", "9a7ba"), ("zeemel", "zamel"), ("hmeer", "hmar"),
     ("l9a7pa", "9a7ba"),
