@@ -19,11 +19,17 @@ violations, with the shipped lists.
 - blind_audit_round9.tsv (399 comments, round 9, one reviewer): comments under ordinary articles,
   scored once round 9's model was final: it holds 3 of the 249 clean comments and lets 8 of the
   150 violations through (round 8's model: 8 and 9).
+- religion_probe_round10.tsv (318 comments, round 10, one reviewer): attacks on religion in
+  ordinary words (contempt, sarcasm, "myths", mocked rites), most without a slur, and clean
+  comments on the same subjects. Round 9's model held 1 of its 168 clean comments and let 82 of
+  the 150 violations through (55%); round 10's, trained with training/corpus/contempt.jsonl
+  written by others who never saw the probe, holds 1 and lets 54 through (36%). Scored by counts
+  only until then.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and round 9's general one,
 20% for round 8's and the religion probe, whose violations without a slur the classifier alone
-must find."""
+must find, and 40% for round 10's probe, where it finds about two in three."""
 
 from pathlib import Path
 
@@ -34,6 +40,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "blind_audit_round8.tsv": 0.20,
     "religion_probe_round9.tsv": 0.20,
     "blind_audit_round9.tsv": 0.10,
+    "religion_probe_round10.tsv": 0.40,
 }
 
 

@@ -23,6 +23,7 @@ DEFINITIONS = [
     ("msa", "المسيحية دين المحبة عند أتباعها"),
     ("darija", "اليهودية دين قديم فالمغرب"),
     ("arabizi", "l'9or2an ktab mo9addas 3nd lmuslimin"),
+    ("fr", "L'islam est une religion"),  # a known failure until round 10 (rejected at 0.81)
 ]
 
 ATTACKS = [
@@ -36,9 +37,7 @@ ATTACKS = [
 # (language, comment, why): known failures, visible in every run (XFAIL, XPASS once a model
 # learns them). Not strict: the promotion gate runs these tests, and a candidate that fixes one
 # must not be refused for it.
-DEFINITIONS_KNOWN_FAILURES = [
-    ("fr", "L'islam est une religion", "nothing after 'est une religion' to read: religion ~0.8"),
-]
+DEFINITIONS_KNOWN_FAILURES: list[tuple[str, str, str]] = []
 ATTACKS_KNOWN_FAILURES = [
     ("fr", "Le Coran est un livre d'inepties",
      "'inepties' is in no training comment: religion ~0.6, approved"),

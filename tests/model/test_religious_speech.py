@@ -25,6 +25,7 @@ PIOUS_AND_NEUTRAL = [
     ("darija", "الله يلعن الفقر وصافي"),
     ("arabizi", "din lislam din salam"),  # a known failure until round 5's corpus
     ("darija", "اليهود والمسيحيين والمسلمين كلهم ولاد آدم"),  # a known failure until round 9
+    ("darija", "المسجد ديالنا قذر، خاصو شي تنظيف قبل رمضان"),  # filth, said of a floor
 ]
 
 # Clean comments that name an animal on a suspect list: the suspect term holds them only if the
@@ -58,6 +59,8 @@ SHORT_ATTACKS = [
     ("arabizi", "tfou 3la dinkom", "religion"), ("fr", "fuck l'islam", "religion"),
     ("fr", "nique le coran", "religion"), ("darija", "تفو على القرآن", "religion"),
     ("msa", "نبيكم كذاب", "religion"),
+    # approved until round 10 (religion 0.36, 0.69): the lists now name a religion called filthy
+    ("msa", "الإسلام دين قذر", "religion"), ("fr", "L'islam est une religion sale", "religion"),
 ]
 
 # (language, comment, rule it breaks) — each must be held or rejected, for that rule.
