@@ -25,11 +25,15 @@ violations, with the shipped lists.
   the 150 violations through (55%); round 10's, trained with training/corpus/contempt.jsonl
   written by others who never saw the probe, holds 1 and lets 54 through (36%). Scored by counts
   only until then.
+- blind_audit_round10.tsv (400 comments, round 10, one reviewer): comments under ordinary
+  articles, written and scored once round 10's model was final: it holds none of the 250 clean
+  comments and lets 10 of the 150 violations through (round 9's model: 0 and 14).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
-floor under what models have reached: 10% missed for the first audit and round 9's general one,
-20% for round 8's and the religion probe, whose violations without a slur the classifier alone
-must find, and 40% for round 10's probe, where it finds about two in three."""
+floor under what models have reached: 10% missed for the first audit and the general ones of
+rounds 9 and 10, 20% for round 8's and round 9's religion probe, whose violations without a slur
+the classifier alone must find, and 40% for round 10's probe, where it finds about two in
+three."""
 
 from pathlib import Path
 
@@ -41,6 +45,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "religion_probe_round9.tsv": 0.20,
     "blind_audit_round9.tsv": 0.10,
     "religion_probe_round10.tsv": 0.40,
+    "blind_audit_round10.tsv": 0.10,
 }
 
 
