@@ -225,9 +225,9 @@ Index("ix_login_sessions_user_id", login_sessions.c.user_id)
 # Failed logins by account name and client address: ten in fifteen minutes from one address and
 # the name is refused to that address for a while, a hundred from all addresses together and it
 # is refused to every address but those in login_addresses, so a password cannot be guessed at
-# the rate the server can check it
-# (about 19 tries a second), and a stranger failing on purpose locks out only themselves
-# (service/accounts.py). Rows from before the address was kept have address ''.
+# the rate the server can check it (about 19 tries a second), and a stranger failing on purpose
+# locks out only themselves (service/accounts.py). Rows from before the address was kept have
+# address ''.
 login_failures = Table(
     "login_failures", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
