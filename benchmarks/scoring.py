@@ -29,6 +29,7 @@ import joblib
 from threadpoolctl import threadpool_limits
 
 from service.config import DEFAULTS
+from service.db import upgrade
 from service.keywords import KeywordMatcher, load_keyword_entries
 from service.model import load_artifact
 from service.scoring import Moderator
@@ -252,8 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     fillers = cache_fillers(pool)
     with tempfile.TemporaryDirectory() as scratch:
         joblib.dump(baseline, Path(scratch) / BASELINE_FILE)
+        # A migrated database of its own: the instance's may be missing or older than the code,
+        # and a worker that cannot read the override tables logs a warning every refresh.
+        database_url = f"sqlite:///{Path(scratch) / 'benchmark.db'}"
+        upgrade(database_url)
         http_ours = serve_and_measure(
-            "service:create_app()", {"MODERATION_MODEL_DIR": str(args.model)}, singles, fillers
+            "service:create_app()",
+            {"MODERATION_MODEL_DIR": str(args.model), "MODERATION_DATABASE_URL": database_url},
+            singles,
+            fillers,
         )
         http_base = serve_and_measure(
             "benchmarks.baseline_app:create_app()", {"BASELINE_DIR": scratch}, singles, fillers
