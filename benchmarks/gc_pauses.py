@@ -62,11 +62,12 @@ def measure(frozen: bool, comments: int) -> dict:
 
 
 def run_child(frozen: bool, args: argparse.Namespace) -> dict:
+    from service.db import upgrade  # here, not at the top: the child counts what it imports
+
     env = {**os.environ, "MODERATION_MODEL_DIR": str(args.model)}
     with tempfile.TemporaryDirectory() as scratch:
         env["MODERATION_DATABASE_URL"] = f"sqlite:///{scratch}/bench.db"
-        subprocess.run([sys.executable, "-m", "flask", "--app", "service", "db", "upgrade"],
-                       env=env, cwd=ROOT, check=True, capture_output=True)
+        upgrade(env["MODERATION_DATABASE_URL"])
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.gc_pauses", "--child",
              "frozen" if frozen else "unfrozen", "--comments", str(args.comments)],

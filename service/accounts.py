@@ -265,8 +265,9 @@ def login_refused(connection: Connection, name: str, address: str | None) -> boo
         .where(login_failures.c.name == name[:100], recent)).one()
     if here >= MAX_LOGIN_FAILURES:
         return True
-    return everywhere >= MAX_LOGIN_FAILURES_PER_NAME and not _known_address(connection, name,
-                                                                            address)
+    if everywhere < MAX_LOGIN_FAILURES_PER_NAME:
+        return False
+    return not _known_address(connection, name, address)
 
 
 def _known_address(connection: Connection, name: str, address: str) -> bool:

@@ -397,26 +397,23 @@ def test_shipped_lists_never_name_a_group(shipped, text):
     assert shipped.find(text) == []  # hate is in what is said of a group: the classifier's job
 
 
-@pytest.mark.parametrize(("text", "level"), [
-    ("اليهود القذرين", "block"), ("ليهود القذرين", "block"), ("اليهود القذرون", "block"),
-    ("والأفارقة الوسخين", "block"), ("الشيعة الأنجاس", "block"),
-    ("هاد النصارى كلاب", "suspect"),
+@pytest.mark.parametrize(("text", "rule", "level"), [
+    # after a group, incitement
+    ("اليهود القذرين", "incitement", "block"), ("ليهود القذرين", "incitement", "block"),
+    ("اليهود القذرون", "incitement", "block"), ("والأفارقة الوسخين", "incitement", "block"),
+    ("الشيعة الأنجاس", "incitement", "block"), ("هاد النصارى كلاب", "incitement", "suspect"),
     # pork is forbidden to Jews: a group then an animal is suspect, never block
-    ("عند اليهود الخنازير محرمة بحال المسلمين", "suspect"),
-])
-def test_a_word_of_filth_after_a_group_is_incitement(shipped, text, level):
-    assert {m.level for m in shipped.find(text) if m.rule == "incitement"} == {level}
-
-
-@pytest.mark.parametrize(("text", "level"), [
-    ("الإسلام دين قذر", "block"), ("المسيحية دين وسخ", "block"), ("الدين القذر ديالكم", "block"),
-    ("din wsekh", "block"), ("l'islam est une religion pourrie", "block"),
-    ("une sale religion", "block"),
+    ("عند اليهود الخنازير محرمة بحال المسلمين", "incitement", "suspect"),
+    # said of a religion, an attack on religion
+    ("الإسلام دين قذر", "religion", "block"), ("المسيحية دين وسخ", "religion", "block"),
+    ("الدين القذر ديالكم", "religion", "block"), ("din wsekh", "religion", "block"),
+    ("l'islam est une religion pourrie", "religion", "block"),
+    ("une sale religion", "religion", "block"),
     # filth said of a book could be of its pages: held only if the model reads religion too
-    ("التوراة كتاب قذر يجب حرقه", "suspect"),
+    ("التوراة كتاب قذر يجب حرقه", "religion", "suspect"),
 ])
-def test_filth_said_of_a_religion_is_an_attack_on_religion(shipped, text, level):
-    assert {m.level for m in shipped.find(text) if m.rule == "religion"} == {level}
+def test_a_word_of_filth_said_of_a_group_or_a_religion_is_listed(shipped, text, rule, level):
+    assert {m.level for m in shipped.find(text) if m.rule == rule} == {level}
 
 
 @pytest.mark.parametrize(("text", "term"), [
