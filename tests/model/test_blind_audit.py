@@ -28,12 +28,21 @@ violations, with the shipped lists.
 - blind_audit_round10.tsv (400 comments, round 10, one reviewer): comments under ordinary
   articles, written and scored once round 10's model was final: it holds none of the 250 clean
   comments and lets 10 of the 150 violations through (round 9's model: 0 and 14).
+- religion_probe_round11.tsv (319 comments, round 11, one reviewer): attacks on religion in
+  ordinary words again, and clean comments on the same subjects. Round 10's model held none of
+  its 169 clean comments and let 46 of the 150 violations through (31%); round 11's, trained
+  with training/corpus/sacred.jsonl written by others who never saw the probe, holds none and
+  lets 33 through (22%). Scored by counts only until then.
+- blind_audit_round11.tsv (400 comments, round 11, one reviewer): comments under everyday
+  articles, scored once round 11's model was final: it holds none of the 250 clean comments and
+  lets 22 of the 150 violations through, 15 of them incitement (round 10's model: 0 and 23).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
-rounds 9 and 10, 20% for round 8's and round 9's religion probe, whose violations without a slur
-the classifier alone must find, and 40% for round 10's probe, where it finds about two in
-three."""
+rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement is missed one
+time in four) and round 9's religion probe, whose violations without a slur the classifier alone
+must find, 40% for round 10's probe, where it finds about two in three, and 30% for round
+11's."""
 
 from pathlib import Path
 
@@ -46,6 +55,8 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "blind_audit_round9.tsv": 0.10,
     "religion_probe_round10.tsv": 0.40,
     "blind_audit_round10.tsv": 0.10,
+    "religion_probe_round11.tsv": 0.30,
+    "blind_audit_round11.tsv": 0.20,
 }
 
 
