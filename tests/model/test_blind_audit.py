@@ -36,13 +36,19 @@ violations, with the shipped lists.
 - blind_audit_round11.tsv (400 comments, round 11, one reviewer): comments under everyday
   articles, scored once round 11's model was final: it holds none of the 250 clean comments and
   lets 22 of the 150 violations through, 15 of them incitement (round 10's model: 0 and 23).
+- incitement_probe_round12.tsv (319 comments, round 12, one reviewer): calm incitement against
+  nationalities, migrants, regions, tribes and religious communities, in ordinary words, and
+  clean comments naming the same groups. Round 11's model held none of its 170 clean comments
+  and let 70 of the 149 violations through (47%); round 12's, trained with
+  training/corpus/stereotypes.jsonl written by others who never saw the probe, holds 1 and lets
+  54 through (36%). Scored by counts only until then.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
 rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement is missed one
 time in four) and round 9's religion probe, whose violations without a slur the classifier alone
-must find, 40% for round 10's probe, where it finds about two in three, and 30% for round
-11's."""
+must find, 40% for round 10's probe, where it finds about two in three, 30% for round
+11's, and 40% for round 12's probe of calm incitement."""
 
 from pathlib import Path
 
@@ -57,6 +63,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "blind_audit_round10.tsv": 0.10,
     "religion_probe_round11.tsv": 0.30,
     "blind_audit_round11.tsv": 0.20,
+    "incitement_probe_round12.tsv": 0.40,
 }
 
 
