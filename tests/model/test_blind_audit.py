@@ -42,13 +42,20 @@ violations, with the shipped lists.
   and let 70 of the 149 violations through (47%); round 12's, trained with
   training/corpus/stereotypes.jsonl written by others who never saw the probe, holds 1 and lets
   54 through (36%). Scored by counts only until then.
+- arabizi_probe_round13.tsv (320 comments, round 13, one reviewer): Darija in Latin letters in
+  every spelling, alone or mixed with French or Arabic script, about 50 violations per rule,
+  most without a slur, and clean comments on the same subjects. Round 12's model holds 3 of its
+  170 clean comments and lets 46 of the 150 violations through (31%). Corpus parts in Arabizi
+  written by others who never saw it brought that to 38-42, but on re-drawn corpus splits each
+  held one more clean comment for every one or two more violations caught, and were left out
+  (docs/evaluation.md, round 13).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
 rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement is missed one
 time in four) and round 9's religion probe, whose violations without a slur the classifier alone
 must find, 40% for round 10's probe, where it finds about two in three, 30% for round
-11's, and 40% for round 12's probe of calm incitement."""
+11's, 40% for round 12's probe of calm incitement, and 35% for round 13's of Arabizi."""
 
 from pathlib import Path
 
@@ -64,6 +71,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "religion_probe_round11.tsv": 0.30,
     "blind_audit_round11.tsv": 0.20,
     "incitement_probe_round12.tsv": 0.40,
+    "arabizi_probe_round13.tsv": 0.35,
 }
 
 

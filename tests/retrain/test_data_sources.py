@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,10 +15,10 @@ from service.rules import RULES
 from service.storage import PUBLISHED, REJECTED
 from tests.retrain.conftest import PARAMS
 from training import export
-from training.data import DataError, Example, dedup_key, parse_row
+from training.data import DataError, Example, dedup_key, parse_row, read_corpus
 from training.decisions import apply_decisions, latest_decisions, read_decision_database
 from training.tables import TableSpec, parse_label_mapping, parse_label_value, read_table
-from training.train import gather, main, parse_args, split_examples
+from training.train import fit, gather, main, parse_args, split_examples
 
 # --- CSV/TSV tables -------------------------------------------------------------------------------
 
@@ -388,3 +389,15 @@ def test_exact_and_near_duplicates_are_removed_and_groups_stay_on_one_side(hand_
     assert all(len(s) == 1 for s in sides.values())  # one row per group: duplicates removed
     assert len(sides) == len(keys) - len(held_out)
     assert {s[0] for s in sides.values()} == {"train", "validation"}  # both sides are used
+
+
+def test_a_small_validation_split_is_replaced_by_cross_validation(corpus_dir):
+    # What decides is the validation split's size, not the data's: a corpus grown by moderators'
+    # decisions keeps the method its thresholds were measured with.
+    splits = split_examples(read_corpus(corpus_dir)[0], [], PARAMS)
+    size = len(splits.validation)
+    assert 0 < size < len(splits.train)
+    for limit, method in ((size + 1, "5-fold out-of-fold"), (size, "validation split")):
+        params = replace(PARAMS, cv_below_validation_rows=limit)
+        _, _, metrics = fit(splits, params, progress=False)
+        assert {m["method"] for m in metrics.values()} == {method}
