@@ -194,8 +194,9 @@ def fit(
 
     A small validation split (the corpus's, with or without moderators' decisions) is too few
     comments to place a threshold: the model is then calibrated and thresholded on out-of-fold
-    scores over training and validation rows together, and fitted on all of them. A large one
-    (public datasets give up a tenth of their rows to it) is used as it is.
+    scores over training and validation rows together, and the served model is the average of
+    the fold models. A large one (public datasets give up a tenth of their rows to it) is used as
+    it is.
     """
     cross_validate = len(splits.validation) < params.cv_below_validation_rows
     fit_rows = splits.train + splits.validation if cross_validate else splits.train

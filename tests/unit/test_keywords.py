@@ -890,8 +890,9 @@ def test_an_animal_word_said_of_no_one_is_not_blocked(shipped, text):
     ("sir a ya bouzbal", "ya bouzbal"),
 ])
 def test_stupid_or_scum_said_of_someone_is_blocked(shipped, text, term):
-    """Round 13: these words alone are suspect and wait for the model ("nta wahd ghbi" was
-    approved at 0.08 in the Arabizi probe); said of someone they are insults."""
+    """Round 13: these words alone are suspect and wait for the model, which approved plain
+    Arabizi insults in round 13's probe ("nta wahd ghbi", 0.08: with a word between, that one
+    still waits); said of someone they are insults."""
     assert ("insult", "block", term) in [(m.rule, m.level, m.term) for m in shipped.find(text)]
 
 
