@@ -34,6 +34,7 @@ class Example:
     source: str
     split: str
     tags: tuple[str, ...] = field(default=())
+    language: str | None = None  # the corpus's "lang" (darija, msa, fr, arabizi, mixed)
 
     def label(self, rule: str) -> int | None:
         return self.labels.get(rule)
@@ -104,7 +105,8 @@ def parse_row(row: dict, default_source: str) -> Example:
         labels[rule] = value
     source = row.get("source") or default_source
     split = row.get("split") or hash_split(text)
-    return Example(str(row.get("id", "")), text, labels, source, split, tuple(row.get("tags", ())))
+    return Example(str(row.get("id", "")), text, labels, source, split, tuple(row.get("tags", ())),
+                   row.get("lang"))
 
 
 def read_paths(paths: Iterable[Path | str]) -> tuple[list[Example], list[DataSource]]:

@@ -41,6 +41,9 @@ def resplit(examples: list[Example], salt: str) -> list[Example]:
     return [dataclasses.replace(e, split=hash_split(e.text, salt=salt)) for e in examples]
 
 
+COUNTS = ("clean", "clean_held", "violating", "caught")
+
+
 def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: TrainingParams) -> dict:
     """Train on one draw; return what the service does on that draw's held-out comments."""
     corpus = resplit(read_corpus(corpus_dir)[0], salt)
@@ -65,8 +68,15 @@ def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: Trainin
         )
         for index, rule in enumerate(RULES)
     }
+    # Per language too: a rate over the whole corpus can hide one language over the target.
+    by_language: dict[str, dict[str, int]] = {}
+    for example, is_held, bad in zip(test, held, violating, strict=True):
+        counts = by_language.setdefault(example.language or "unknown", dict.fromkeys(COUNTS, 0))
+        counts["violating" if bad else "clean"] += 1
+        counts["caught" if bad else "clean_held"] += is_held
     return {
         "salt": salt,
+        "by_language": by_language,
         "clean": violating.count(False),
         "clean_held": sum(h for h, bad in zip(held, violating, strict=True) if not bad),
         "violating": violating.count(True),
@@ -77,8 +87,14 @@ def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: Trainin
 
 def pooled(draws: list[dict]) -> dict:
     """Sum the draws: the clean-held and caught rates over every held-out comment seen."""
-    total = {
-        key: sum(d[key] for d in draws) for key in ("clean", "clean_held", "violating", "caught")
+    total = {key: sum(d[key] for d in draws) for key in COUNTS}
+    languages = sorted({language for d in draws for language in d["by_language"]})
+    total["by_language"] = {
+        language: {
+            key: sum(d["by_language"].get(language, {}).get(key, 0) for d in draws)
+            for key in COUNTS
+        }
+        for language in languages
     }
     total["clean_held_rate"] = total["clean_held"] / max(total["clean"], 1)
     total["caught_rate"] = total["caught"] / max(total["violating"], 1)
@@ -127,6 +143,13 @@ def format_result(result: dict) -> str:
         f"clean comments held {100 * total['clean_held_rate']:.2f}%, "
         f"violations caught {100 * total['caught_rate']:.1f}%"
     )
+    for language, counts in total["by_language"].items():
+        lines.append(
+            f"  {language:8s} clean held {counts['clean_held']:>5d} of {counts['clean']:<5d} "
+            f"({100 * counts['clean_held'] / max(counts['clean'], 1):.2f}%), caught "
+            f"{counts['caught']:>5d} of {counts['violating']:<5d} "
+            f"({100 * counts['caught'] / max(counts['violating'], 1):.1f}%)"
+        )
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ import json
 
 from service.rules import RULES
 from tests.retrain.conftest import PARAMS
+from tests.retrain.corpus import write_corpus
 from training import resplit
 from training.data import hash_split, read_corpus
 
@@ -35,6 +36,20 @@ def test_figures_add_up_over_the_draws(corpus_dir):
     assert total["clean_held_rate"] == total["clean_held"] / total["clean"]
     # The hand-made corpus is easy: a model that learned anything catches most violations.
     assert total["caught_rate"] > 0.5
+
+
+def test_figures_are_split_by_language(tmp_path, hand_rows):
+    # The corpus's "lang"; a row without one is counted as "unknown".
+    languages = ("darija", "fr", None)
+    rows = [{**row, "lang": languages[i % 3]} if languages[i % 3] else row
+            for i, row in enumerate(hand_rows)]
+    result = resplit.run(1, PARAMS, write_corpus(tmp_path, rows), jobs=1, progress=False)
+    (draw,), total = result["draws"], result["pooled"]
+    assert set(draw["by_language"]) == {"darija", "fr", "unknown"}
+    for key in resplit.COUNTS:
+        assert sum(counts[key] for counts in total["by_language"].values()) == total[key]
+    assert total["by_language"] == draw["by_language"]
+    assert "darija   clean held" in resplit.format_result(result)
 
 
 def test_the_command_prints_and_writes_the_figures(corpus_dir, tmp_path, capsys):
