@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -42,6 +43,12 @@ def resplit(examples: list[Example], salt: str) -> list[Example]:
 
 
 COUNTS = ("clean", "clean_held", "violating", "caught")
+
+
+def summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Add up count dicts (a missing key counts 0)."""
+    counts = list(counts)
+    return {key: sum(c.get(key, 0) for c in counts) for key in COUNTS}
 
 
 def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: TrainingParams) -> dict:
@@ -76,24 +83,18 @@ def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: Trainin
         counts["caught" if bad else "clean_held"] += is_held
     return {
         "salt": salt,
+        **summed(by_language.values()),
         "by_language": by_language,
-        "clean": violating.count(False),
-        "clean_held": sum(h for h, bad in zip(held, violating, strict=True) if not bad),
-        "violating": violating.count(True),
-        "caught": sum(h for h, bad in zip(held, violating, strict=True) if bad),
         "macro_f1": macro_f1,
     }
 
 
 def pooled(draws: list[dict]) -> dict:
     """Sum the draws: the clean-held and caught rates over every held-out comment seen."""
-    total = {key: sum(d[key] for d in draws) for key in COUNTS}
+    total: dict = summed(draws)
     languages = sorted({language for d in draws for language in d["by_language"]})
     total["by_language"] = {
-        language: {
-            key: sum(d["by_language"].get(language, {}).get(key, 0) for d in draws)
-            for key in COUNTS
-        }
+        language: summed(d["by_language"].get(language, {}) for d in draws)
         for language in languages
     }
     total["clean_held_rate"] = total["clean_held"] / max(total["clean"], 1)
