@@ -49,13 +49,20 @@ violations, with the shipped lists.
   written by others who never saw it brought that to 38-42, but on re-drawn corpus splits each
   held one more clean comment for every one or two more violations caught, and were left out
   (docs/evaluation.md, round 13).
+- darija_probe_round14.tsv (308 comments, round 14, one reviewer): Darija in Arabic script, the
+  site's main language, about 40 violations per rule, most without a slur, and clean comments
+  that defend or name groups, state a faith, or criticize officials in the same words. Round 12's
+  model holds 3 of its 202 clean comments and lets 18 of the 106 violations through (17%). Corpus
+  parts written by others who never saw it (groups defended and attacked, faith stated and
+  attacked) held 5 and let 17 through, and were left out (docs/evaluation.md, round 14).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
 rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement is missed one
 time in four) and round 9's religion probe, whose violations without a slur the classifier alone
 must find, 40% for round 10's probe, where it finds about two in three, 30% for round
-11's, 40% for round 12's probe of calm incitement, and 35% for round 13's of Arabizi."""
+11's, 40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi and 25% for
+round 14's of Darija."""
 
 from pathlib import Path
 
@@ -72,6 +79,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "blind_audit_round11.tsv": 0.20,
     "incitement_probe_round12.tsv": 0.40,
     "arabizi_probe_round13.tsv": 0.35,
+    "darija_probe_round14.tsv": 0.25,
 }
 
 

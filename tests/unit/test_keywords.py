@@ -888,6 +888,8 @@ def test_an_animal_word_said_of_no_one_is_not_blocked(shipped, text):
     ("ياحثالة", "يا حثالة"), ("الرئيس حقير", "الرئيس حقير"), ("يــا غــبــي", "يا غبي"),
     ("nta mkelkh a sa7bi", "nta mkelkh"), ("wach rak ghbi?", "rak ghbi"),
     ("sir a ya bouzbal", "ya bouzbal"),
+    # the superlative's allow entry (اغبي) is for the word written whole, not spaced out
+    ("ا غ ب ي سير تقرا", "ا غبي"), ("ا . غ . ب . ي", "ا غبي"),
 ])
 def test_stupid_or_scum_said_of_someone_is_blocked(shipped, text, term):
     """Round 13: these words alone are suspect and wait for the model, which approved plain
@@ -897,11 +899,14 @@ def test_stupid_or_scum_said_of_someone_is_blocked(shipped, text, term):
 
 
 @pytest.mark.parametrize("text", [
-    "هذا أغبى قرار اتخذته الحكومة", "بأغبى طريقة ممكنة ضيعنا الماتش",  # the superlative
+    "هذا أغبى قرار اتخذته الحكومة", "بأغبى طريقة ممكنة ضيعنا الماتش",  # the superlative,
+    "اغبي قرار اتخذته الحكومة", "واغبي حاجة هي الضريبة الجديدة",  # also written with ي
     "الحكم تافه مقارنة مع الجريمة",  # a lenient sentence: الحكم is not only the referee
     "المقال زبالة والمعطيات غالطة", "lmatch kan ghbi bzaf",  # an article, a match
 ])
 def test_stupid_said_of_no_one_is_not_blocked(shipped, text):
+    """Said of a person ("انت اغبي واحد") the superlative is left to the model, as any word is
+    that insults people and also judges things."""
     assert [m for m in shipped.find(text) if m.level == "block"] == []
 
 
