@@ -54,7 +54,8 @@ violations, with the shipped lists.
   that defend or name groups, state a faith, or criticize officials in the same words. Round 12's
   model holds 3 of its 202 clean comments and lets 18 of the 106 violations through (17%). Corpus
   parts written by others who never saw it (groups defended and attacked, faith stated and
-  attacked) held 5 and let 17 through, and were left out (docs/evaluation.md, round 14).
+  attacked) held 4 or 5 and let 17 or 18 through, and were left out (docs/evaluation.md,
+  round 14).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
