@@ -8,7 +8,9 @@ compute the same numbers (tests/unit/test_model_artifact.py holds them to that).
 from __future__ import annotations
 
 import math
-from collections import Counter
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import repeat
 
@@ -85,12 +87,39 @@ def cross_word_grams(words: list[str]) -> list[str]:
     inner_spaces = [i for i, char in enumerate(padded) if char == " "][1:-1]
     grams = []
     for size in CROSS_WORD_NGRAM_SIZES:
-        last_start = len(padded) - size
-        # each start once: two spaces can be inside one gram
-        starts = sorted({start for space in inner_spaces
-                         for start in range(max(0, space - size + 2), min(space, last_start + 1))})
-        grams += [padded[start : start + size] for start in starts]
+        grams += [padded[start : start + size]
+                  for start in _cross_word_starts(padded, inner_spaces, size)]
     return grams
+
+
+def cross_word_gram_words(words: list[str]) -> list[tuple[str, range]]:
+    """cross_word_grams(words), each with the indices of the words it takes letters from."""
+    padded = " " + " ".join(words) + " "
+    inner_spaces = [i for i, char in enumerate(padded) if char == " "][1:-1]
+    # word k lies between the k-th and the (k+1)-th space of the padded text
+    return [(padded[start : start + size], range(bisect_right(inner_spaces, start),
+                                                 bisect_left(inner_spaces, start + size - 1) + 1))
+            for size in CROSS_WORD_NGRAM_SIZES
+            for start in _cross_word_starts(padded, inner_spaces, size)]
+
+
+def _cross_word_starts(padded: str, inner_spaces: list[int], size: int) -> list[int]:
+    """Where the ``size``-grams of ``padded`` with a space strictly inside start."""
+    last_start = len(padded) - size
+    # each start once: two spaces can be inside one gram
+    return sorted({start for space in inner_spaces
+                   for start in range(max(0, space - size + 2), min(space, last_start + 1))})
+
+
+def _without_edge_punctuation(word: str) -> str:
+    """Return the word without leading or trailing punctuation ("معطيات،" -> "معطيات"), as a
+    moderator would quote it; unchanged if it is all punctuation."""
+    start, end = 0, len(word)
+    while start < end and unicodedata.category(word[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(word[end - 1]).startswith("P"):
+        end -= 1
+    return word[start:end] or word
 
 
 class CommentClassifier:
@@ -180,6 +209,60 @@ class CommentClassifier:
         scale = np.minimum(1.0, np.sqrt(len(indices) * inverse + unscaled))
         margins = scale * ((weights / norm) @ self.coef[indices]) + self.intercept
         return self._calibrate(margins)
+
+    def word_shares(self, text: str) -> tuple[list[str], np.ndarray]:
+        """Return the normalized comment's words and each word's share of every rule's linear
+        score, shape (len(words), n_rules).
+
+        A feature's weight goes to the word it comes from; a word pair's or a cross-word
+        n-gram's is split evenly between the words it takes letters from. Each rule's shares
+        add up to its margin less its intercept, so they say which words pushed the score up (a
+        group's name, "all of them") and which held it down."""
+        words = normalize_for_model(text).split()
+        ids = [self._word_ids(word) for word in words]
+        indices = [i for word_ids in ids for i in word_ids]
+        owners = [k for k, word_ids in enumerate(ids) for _ in word_ids]
+        fractions = [1.0] * len(indices)
+        spanning = [(pair, range(k, k + 2)) for k, pair in enumerate(pair_features(words))]
+        spanning += cross_word_gram_words(words) if self._across_words else []
+        found = map(self._vocabulary.get, (feature for feature, _ in spanning), repeat(-1))
+        for index, (_, spanned) in zip(found, spanning, strict=True):
+            if index >= 0:
+                share = 1.0 / len(spanned)
+                for k in spanned:
+                    indices.append(index)
+                    owners.append(k)
+                    fractions.append(share)
+        if not indices:
+            return words, np.zeros((len(words), len(self.rules)))
+        # the tf-idf row as predict_proba_one builds it, then each feature's term of the score
+        unique, inverse = np.unique(np.array(indices, dtype=np.int64), return_inverse=True)
+        occurrences = np.bincount(inverse, weights=np.array(fractions))  # whole occurrences
+        tf = occurrences if not self._sublinear else np.log(occurrences) + 1.0
+        weights = tf * self._idf[unique]
+        inverse_full, unscaled = self._evidence
+        scale = np.minimum(1.0, np.sqrt(len(unique) * inverse_full + unscaled))
+        terms = scale * (weights / math.sqrt(float(weights @ weights)))[:, None] * self.coef[unique]
+        per_share = terms[inverse] * (np.array(fractions) / occurrences[inverse])[:, None]
+        owner_ids = np.array(owners, dtype=np.int64)
+        shares = np.column_stack([np.bincount(owner_ids, weights=column, minlength=len(words))
+                                  for column in per_share.T])
+        return words, shares
+
+    def weighing_words(self, text: str, rules: Sequence[str], top: int = 3) -> dict[str, list[str]]:
+        """Return, per rule, up to ``top`` distinct words (as normalized, without edge
+        punctuation) that raise its score most, strongest first: what a moderator reads beside
+        a hold the model alone asked for."""
+        words, shares = self.word_shares(text)
+        shown = [_without_edge_punctuation(word) for word in words]
+        result = {}
+        for rule in rules:
+            totals: defaultdict[str, float] = defaultdict(float)
+            for word, share in zip(shown, shares[:, self.rules.index(rule)], strict=True):
+                totals[word] += float(share)
+            ranked = sorted((share, word) for word, share in totals.items() if share > 0)
+            result[rule] = [word for _, word in reversed(ranked[-top:])]
+        return result
 
     def _word_ids(self, word: str) -> list[int]:
         """The vocabulary ids of one word's features, cached: most words of a comment were in

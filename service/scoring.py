@@ -230,6 +230,20 @@ def keyword_reasons(
     return reasons
 
 
+def words_behind(text: str, reasons: Sequence[Mapping[str, Any]], model_version: str | None,
+                 bundle: ModelBundle) -> dict[str, list[str]]:
+    """Return, per rule a model reason names, the comment's words that raised its score most.
+
+    For the review pages, not the scoring path: naming them costs about one more scoring of
+    the comment. Only when ``bundle`` is the model that gave the reasons: another model weighs
+    other words. A hold no listed word explains is otherwise a bare number to the moderator,
+    and most clean comments held are such holds."""
+    rules = [r["rule"] for r in reasons if r.get("source") == "model" and r.get("rule") in RULES]
+    if not rules or model_version != bundle.version:
+        return {}
+    return bundle.classifier.weighing_words(text, list(dict.fromkeys(rules)))
+
+
 def decide(
     scores: Mapping[str, float], matches: Sequence[Match], policy: Policy, text: str = ""
 ) -> tuple[str, list[str], list[Reason]]:

@@ -9,7 +9,15 @@ from sqlalchemy import select, update
 from service import accounts
 from service.db import get_db_of
 from service.highlight import highlight
-from service.storage import login_addresses, login_failures, login_sessions, users, utcnow
+from service.storage import (
+    comments,
+    login_addresses,
+    login_failures,
+    login_sessions,
+    users,
+    utcnow,
+)
+from service.text.arabic import normalize_for_model
 from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, Browser, both_backends
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
@@ -432,6 +440,26 @@ def test_comment_page_shows_history_and_the_authors_earlier_comments(site, moder
     assert "2 تعليق، 2 مرفوض" in page
     # Why it was held, in the page's language; the exact term and score stay as the API gives them.
     assert "إهانة: كلمة من القوائم → مراجعة" in page and "suspect term" in page
+
+
+def test_a_reason_from_the_model_names_the_words_that_raised_its_score(queue_app, site, admin,
+                                                                        moderator_browser):
+    """Computed when the page is shown, not when the comment is scored (it costs about one more
+    scoring), and only while the model that scored it is still in service."""
+    assert admin.client.put("/v1/thresholds", headers=admin.headers,
+                            json={"insult": {"review": 0.0}}).status_code == 200
+    text = "هاد السيد كذاب ومنافق وما عندو حتى معقول"
+    site.submit("c-1", text)
+    page = html(moderator_browser.get("/review/comments/c-1"))
+    assert "إهانة: درجة النموذج → مراجعة" in page
+    words = re.search(r'الكلمات التي رفعت الدرجة: <bdi class="words">([^<]*)</bdi>', page)
+    assert words, page
+    named = words.group(1).split("، ")
+    assert 1 <= len(named) <= 3 and set(named) <= set(normalize_for_model(text).split())
+    with get_db_of(queue_app).transaction() as connection:  # as if scored before a promotion
+        connection.execute(update(comments).values(model_version="20200101T000000Z-00000000"))
+    page = html(moderator_browser.get("/review/comments/c-1"))
+    assert "إهانة: درجة النموذج → مراجعة" in page and "الكلمات التي رفعت الدرجة" not in page
 
 
 def test_keyword_page_forms_are_for_admins(admin_browser, moderator_browser, site):

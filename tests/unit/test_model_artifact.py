@@ -10,12 +10,15 @@ import pytest
 from service import create_app
 from service.classifier import (
     CommentClassifier,
+    cross_word_gram_words,
+    cross_word_grams,
     evidence_scale,
     extract_features,
     extract_features_across_words,
 )
 from service.model import ArtifactError, load_artifact, resolve_model_dir
 from service.rules import RULES
+from service.text.arabic import normalize_for_model
 from tests.conftest import FIXTURES
 from training.train import TrainingParams, train
 
@@ -177,6 +180,15 @@ def test_cross_word_ngrams_add_only_grams_that_span_a_space():
     assert extract_features_across_words("كلمة") == extract_features("كلمة")  # one word: none
 
 
+def test_each_cross_word_ngram_knows_the_words_it_takes_letters_from():
+    words = "abc de fghij k".split()
+    spans = cross_word_gram_words(words)
+    assert [gram for gram, _ in spans] == cross_word_grams(words)
+    assert {gram: list(indices) for gram, indices in spans} == {
+        "abc d": [0, 1], "bc de": [0, 1], "c de ": [0, 1], " de f": [1, 2], "de fg": [1, 2],
+        "e fgh": [1, 2], "hij k": [2, 3], "ij k ": [2, 3]}
+
+
 def test_the_served_model_uses_the_features_it_was_fitted_with(model_dir, tmp_path):
     """The default fits cross-word n-grams; a model fitted without them (as beside public
     datasets) keeps word-bounded features, and each scores the same on both paths."""
@@ -193,3 +205,31 @@ def test_the_served_model_uses_the_features_it_was_fitted_with(model_dir, tmp_pa
                    for f in classifier.vectorizer.vocabulary_)
     single = np.vstack([classifier.predict_proba_one(t) for t in TEXTS])
     np.testing.assert_allclose(single, classifier.predict_proba(TEXTS), rtol=1e-9, atol=1e-12)
+
+
+def test_word_shares_add_up_to_each_rules_score(model_dir):
+    """Word n-grams go to their word, pairs and cross-word n-grams are split between theirs, and
+    evidence scaling applies: the shares are the linear score, word by word."""
+    loaded = load_artifact(model_dir).classifier
+    scaled = with_full_evidence(loaded, [400 if r == "religion" else 0 for r in RULES])
+    texts = [*TEXTS, "حمار حمار ولد الحمار", "L'islam est une religion de paix", ""]
+    for classifier in (loaded, scaled):
+        linear = classifier.margins(texts) - classifier.intercept
+        for row, text in enumerate(texts):
+            words, shares = classifier.word_shares(text)
+            assert words == normalize_for_model(text).split()
+            assert shares.shape == (len(words), len(RULES))
+            np.testing.assert_allclose(shares.sum(axis=0), linear[row], atol=1e-12)
+
+
+def test_weighing_words_are_the_words_that_raise_a_score_strongest_first(model_dir):
+    classifier = load_artifact(model_dir).classifier
+    text = "انت حمار، وولد الحمار، مقال رائع"  # each word once; two end with a comma
+    words, shares = classifier.word_shares(text)
+    column = shares[:, RULES.index("insult")]
+    insult = {word.rstrip("،"): share for word, share in zip(words, column, strict=True)}
+    weighing = classifier.weighing_words(text, ["insult"], top=2)["insult"]
+    assert "حمار" in weighing  # shown without its comma
+    raising = sorted((share for share in insult.values() if share > 0), reverse=True)
+    assert [insult[word] for word in weighing] == raising[:2]
+    assert classifier.weighing_words("", ["insult", "religion"]) == {"insult": [], "religion": []}
