@@ -364,6 +364,9 @@ class _WrittenWords:
         return self.text[start:end]
 
 
+# Cached: every hit of a comment asks for its words, and a comment repeating one listed word a
+# thousand times (the slowest texts the benchmark builds) asked a thousand times.
+@lru_cache(maxsize=16_384)
 def _is_allowed_as_written(word: str, allow: frozenset[str]) -> bool:
     """Return whether a written word, whole or without an Arabic prefix, is an "=" allow word."""
     written = as_written(word)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from service.keywords import KeywordMatcher, Match, tokenize
@@ -181,8 +182,10 @@ def is_named_as_word(text: str, start: int, end: int) -> bool:
     return bool(before and before[-1] in _WORD_NOUNS) or bool(after and after[0] in _WORD_NOUNS)
 
 
-def _words(text: str) -> list[str]:
-    return tokenize(normalize_for_matching(text))
+# Cached for the same reason as the matcher's allow words: one comment's hits share neighbours.
+@lru_cache(maxsize=16_384)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(normalize_for_matching(text)))
 
 
 def is_reported(text: str, start: int, end: int) -> bool:
