@@ -1,9 +1,10 @@
 """The per-rule comment classifier: char n-gram and word TF-IDF over normalized text, one linear
 model per rule, each with a Platt calibration so scores read as probabilities.
 
-Fitting uses scikit-learn (see training/train.py); scoring one comment bypasses scikit-learn's
-per-call validation, which costs more than the arithmetic for a single short text. Both paths
-compute the same numbers (tests/unit/test_model_artifact.py holds them to that)."""
+Fitting uses scikit-learn (see training/train.py). Scoring builds the TF-IDF rows itself, from
+each word's vocabulary ids cached across comments, and one comment skips scikit-learn's per-call
+validation, which costs more than the arithmetic for a single short text. Both paths compute
+scikit-learn's numbers (tests/unit/test_model_artifact.py holds them to that)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from service.text.arabic import normalize_for_model
 
@@ -180,9 +183,29 @@ class CommentClassifier:
 
     def margins(self, texts: Sequence[str]) -> np.ndarray:
         """Return the uncalibrated linear scores, shape (len(texts), n_rules)."""
-        matrix = self.vectorizer.transform(texts)
+        matrix = self.tfidf(texts)
         scale = evidence_scale(np.diff(matrix.indptr), self.full_evidence)
         return scale * np.asarray(matrix @ self.coef) + self.intercept
+
+    def tfidf(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Return the comments' TF-IDF rows, what ``self.vectorizer.transform(texts)`` returns.
+
+        Built from the cached word ids instead: scikit-learn looks every n-gram of every
+        comment up one by one, which was 1.1 of the 3.0 s a batch of 5,000 corpus comments
+        took to score (docs/benchmarks.md)."""
+        ids = [self._feature_ids(text) for text in texts]
+        lengths = np.fromiter(map(len, ids), np.int64, len(ids))
+        rows = np.repeat(np.arange(len(ids)), lengths)
+        columns = np.fromiter(chain.from_iterable(ids), np.int64, int(lengths.sum()))
+        shape = (len(ids), self.n_features)
+        # duplicates are summed: a feature's count in its comment
+        matrix = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)), shape=shape)
+        matrix.sum_duplicates()
+        if self._sublinear:
+            np.log(matrix.data, out=matrix.data)
+            matrix.data += 1.0
+        matrix.data *= self._idf[matrix.indices]
+        return normalize(matrix, copy=False) if len(ids) else matrix  # as TfidfVectorizer does
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Return calibrated probabilities, shape (len(texts), n_rules)."""
@@ -192,10 +215,7 @@ class CommentClassifier:
 
     def predict_proba_one(self, text: str) -> np.ndarray:
         """Return calibrated probabilities for one comment, shape (n_rules,)."""
-        words = normalize_for_model(text).split()
-        ids = [i for word in words for i in self._word_ids(word)]
-        others = pair_features(words) + (cross_word_grams(words) if self._across_words else [])
-        ids += [i for i in map(self._vocabulary.get, others, repeat(-1)) if i >= 0]
+        ids = self._feature_ids(text)
         if not ids:
             return self._calibrate(self.intercept)
         counts = Counter(ids)
@@ -263,6 +283,14 @@ class CommentClassifier:
             ranked = sorted((share, word) for word, share in totals.items() if share > 0)
             result[rule] = [word for _, word in reversed(ranked[-top:])]
         return result
+
+    def _feature_ids(self, text: str) -> list[int]:
+        """The vocabulary ids of a comment's known features, once per occurrence."""
+        words = normalize_for_model(text).split()
+        ids = [i for word in words for i in self._word_ids(word)]
+        others = pair_features(words) + (cross_word_grams(words) if self._across_words else [])
+        ids += [i for i in map(self._vocabulary.get, others, repeat(-1)) if i >= 0]
+        return ids
 
     def _word_ids(self, word: str) -> list[int]:
         """The vocabulary ids of one word's features, cached: most words of a comment were in

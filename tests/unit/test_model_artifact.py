@@ -93,27 +93,59 @@ def test_app_refuses_to_start_on_a_bad_artifact(artifact_copy):
         create_app({"TESTING": True, "MODEL_DIR": str(artifact_copy)})
 
 
-def test_fast_single_path_equals_batch_path(model_dir):
-    classifier = load_artifact(model_dir).classifier
-    texts = ["انت حمار", "مقال رائع شكرا", "n3al din mok", "le ministre doit partir", "؟؟؟", "x"]
-    batch = classifier.predict_proba(texts)
-    single = np.vstack([classifier.predict_proba_one(t) for t in texts])
-    np.testing.assert_allclose(single, batch, rtol=1e-9, atol=1e-12)
-
-
 TEXTS = ["انت حمار", "مقال رائع شكرا", "n3al din mok", "le ministre doit partir", "؟؟؟", "x"]
+# words repeated within a comment, a comment of no known feature, an empty one
+ODD_TEXTS = ["حمار حمار ولد الحمار حمار", "din din mok din", "🤬🤬", "", "   "]
+
+
+def scikit_learn_probabilities(classifier, texts):
+    """The classifier's probabilities from scikit-learn's own TF-IDF rows: the reference both
+    of its scoring paths, which build the rows themselves, must equal."""
+    matrix = classifier.vectorizer.transform(texts)
+    scale = evidence_scale(np.diff(matrix.indptr), classifier.full_evidence)
+    return classifier._calibrate(
+        scale * np.asarray(matrix @ classifier.coef) + classifier.intercept
+    )
+
+
+def assert_same_rows(ours, reference):
+    assert ours.shape == reference.shape
+    np.testing.assert_array_equal(np.diff(ours.indptr), np.diff(reference.indptr))
+    np.testing.assert_allclose(ours.toarray(), reference.toarray(), rtol=0, atol=1e-12)
+
+
+def test_tfidf_rows_are_scikit_learns(model_dir):
+    """The batch path builds its TF-IDF rows from cached word ids, not with the vectorizer."""
+    classifier = load_artifact(model_dir).classifier
+    corpus = [json.loads(line)["text"]
+              for line in (FIXTURES / "tiny_corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = [*TEXTS, *ODD_TEXTS, *corpus]
+    assert_same_rows(classifier.tfidf(texts), classifier.vectorizer.transform(texts))
+    assert_same_rows(classifier.tfidf(texts), classifier.tfidf(texts))  # cached words alike
+    assert classifier.tfidf([]).shape == (0, classifier.n_features)
+
+
+def test_both_scoring_paths_equal_scikit_learns(model_dir):
+    classifier = load_artifact(model_dir).classifier
+    texts = [*TEXTS, *ODD_TEXTS]
+    reference = scikit_learn_probabilities(classifier, texts)
+    np.testing.assert_allclose(classifier.predict_proba(texts), reference, rtol=1e-9, atol=1e-12)
+    single = np.vstack([classifier.predict_proba_one(t) for t in texts])
+    np.testing.assert_allclose(single, reference, rtol=1e-9, atol=1e-12)
 
 
 def test_the_word_cache_changes_no_score_even_when_it_fills(model_dir):
     """Each word's vocabulary ids are cached for the next comment, and a full cache is emptied:
-    scores stay the batch path's, cold or cached, words repeated in a comment included."""
+    scores stay scikit-learn's, cold or cached, words repeated in a comment included."""
     classifier = load_artifact(model_dir).classifier
-    texts = [*TEXTS, "حمار حمار ولد الحمار حمار", "din din mok din"]
-    batch = classifier.predict_proba(texts)
+    texts = [*TEXTS, *ODD_TEXTS]
+    reference = scikit_learn_probabilities(classifier, texts)
     classifier.WORD_CACHE_SIZE = 3
     for _ in range(2):
         single = np.vstack([classifier.predict_proba_one(t) for t in texts])
-        np.testing.assert_allclose(single, batch, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(single, reference, rtol=1e-9, atol=1e-12)
+        batch = classifier.predict_proba(texts)
+        np.testing.assert_allclose(batch, reference, rtol=1e-9, atol=1e-12)
     assert 0 < len(classifier._word_ids_cache) <= 3
 
 
@@ -142,8 +174,10 @@ def test_evidence_scaling_shrinks_short_comments_toward_the_prior_on_both_paths(
     expected = plain.copy()
     expected[:, religion] *= np.sqrt(known / full)
     np.testing.assert_allclose(scaled, expected)  # the other rules untouched
+    reference = scikit_learn_probabilities(classifier, TEXTS)
     single = np.vstack([classifier.predict_proba_one(t) for t in TEXTS])
-    np.testing.assert_allclose(single, classifier.predict_proba(TEXTS), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(single, reference, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(classifier.predict_proba(TEXTS), reference, rtol=1e-9, atol=1e-12)
 
 
 def test_evidence_scale_is_per_rule_and_keeps_full_vectors_whole():
@@ -205,6 +239,7 @@ def test_the_served_model_uses_the_features_it_was_fitted_with(model_dir, tmp_pa
                    for f in classifier.vectorizer.vocabulary_)
     single = np.vstack([classifier.predict_proba_one(t) for t in TEXTS])
     np.testing.assert_allclose(single, classifier.predict_proba(TEXTS), rtol=1e-9, atol=1e-12)
+    assert_same_rows(classifier.tfidf(TEXTS), classifier.vectorizer.transform(TEXTS))
 
 
 def test_word_shares_add_up_to_each_rules_score(model_dir):
