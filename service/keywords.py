@@ -365,8 +365,9 @@ class _WrittenWords:
 
 
 # Cached: every hit of a comment asks for its words, and a comment repeating one listed word a
-# thousand times (the slowest texts the benchmark builds) asked a thousand times.
-@lru_cache(maxsize=16_384)
+# thousand times (the slowest texts the benchmark builds) asked a thousand times. 4,096 words
+# weigh about 1 MB; a worker's memory has little room (docs/benchmarks.md).
+@lru_cache(maxsize=4_096)
 def _is_allowed_as_written(word: str, allow: frozenset[str]) -> bool:
     """Return whether a written word, whole or without an Arabic prefix, is an "=" allow word."""
     written = as_written(word)

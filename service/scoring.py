@@ -183,7 +183,7 @@ def is_named_as_word(text: str, start: int, end: int) -> bool:
 
 
 # Cached for the same reason as the matcher's allow words: one comment's hits share neighbours.
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4_096)
 def _words(text: str) -> tuple[str, ...]:
     return tuple(tokenize(normalize_for_matching(text)))
 
