@@ -56,14 +56,18 @@ violations, with the shipped lists.
   parts written by others who never saw it (groups defended and attacked, faith stated and
   attacked) held 4 or 5 and let 17 or 18 through, and were left out (docs/evaluation.md,
   round 14).
+- french_probe_round15.tsv (312 comments, round 15, one reviewer): French as Moroccan readers
+  write it, about 40 violations per rule, most without a slur, and clean comments on the same
+  subjects and words. Round 12's model holds 2 of its 195 clean comments and lets 21 of the 117
+  violations through (18%).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
 rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement is missed one
 time in four) and round 9's religion probe, whose violations without a slur the classifier alone
 must find, 40% for round 10's probe, where it finds about two in three, 30% for round
-11's, 40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi and 25% for
-round 14's of Darija."""
+11's, 40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi, and 25% for
+round 14's of Darija and round 15's of French."""
 
 from pathlib import Path
 
@@ -81,6 +85,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "incitement_probe_round12.tsv": 0.40,
     "arabizi_probe_round13.tsv": 0.35,
     "darija_probe_round14.tsv": 0.25,
+    "french_probe_round15.tsv": 0.25,
 }
 
 
