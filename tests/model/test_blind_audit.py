@@ -59,7 +59,9 @@ violations, with the shipped lists.
 - french_probe_round15.tsv (312 comments, round 15, one reviewer): French as Moroccan readers
   write it, about 40 violations per rule, most without a slur, and clean comments on the same
   subjects and words. Round 12's model holds 2 of its 195 clean comments and lets 21 of the 117
-  violations through (18%).
+  violations through (18%); 18 with the French insult words added after its misses were read
+  (proposed by a helper who never saw it, chosen on the corpus and datasets; docs/evaluation.md,
+  round 15), so its insult figure is no longer blind.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
