@@ -63,7 +63,7 @@ import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -246,16 +246,27 @@ def tokenize(normalized: str) -> list[str]:
     return _TOKEN_RE.findall(normalized)
 
 
-def _strip_prefixes(token: str, prefixes: Iterable[str], min_rest: int) -> list[str]:
+def _strip_prefixes(token: str, prefixes: tuple[str, ...], min_rest: int) -> list[str]:
     """Return the token and every form of it with one listed prefix removed."""
-    return [token] + [token[len(p):] for p in prefixes
+    # only the prefixes that begin with the token's letter, in their listed order: the same forms
+    # for a fraction of the comparisons (every form of every new word is asked for)
+    return [token] + [token[len(p):] for p in _by_letter(prefixes, 0).get(token[:1], ())
                       if token.startswith(p) and len(token) - len(p) >= min_rest]
+
+
+@cache  # one entry per affix tuple of this module
+def _by_letter(affixes: tuple[str, ...], position: int) -> dict[str, tuple[str, ...]]:
+    """The affixes grouped by their first (0) or last (-1) letter, each group in listed order."""
+    by_letter: dict[str, list[str]] = {}
+    for affix in affixes:
+        by_letter.setdefault(affix[position], []).append(affix)
+    return {letter: tuple(group) for letter, group in by_letter.items()}
 
 
 def _strip_arabic_suffixes(stem: str) -> list[str]:
     """Return the stem and every form of it with one pronoun suffix removed (ت -> ة restored)."""
     forms = [stem]
-    for suffix in ARABIC_SUFFIXES:
+    for suffix in _by_letter(ARABIC_SUFFIXES, -1).get(stem[-1:], ()):
         if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
             bare = stem[: -len(suffix)]
             forms.append(bare)

@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, groupby
+from itertools import compress
 
 # --- Character sets ------------------------------------------------------------------------------
 
@@ -699,9 +699,14 @@ def _fold_short_vowels(skeleton: str) -> str:
     return head + _INNER_VOWELS_RE.sub("", skeleton) + tail
 
 
+_REPEAT_RE = re.compile(r"(.)\1+", re.DOTALL)
+
+
 def collapse_doubles(text: str) -> str:
     """Write every run of one character as that character once (zammel -> zamel)."""
-    return "".join(char for char, _ in groupby(text))
+    # Most words have no run: looking for one costs a fifth of rebuilding the word, and the
+    # keyword matcher asks this of every form of every new word.
+    return _REPEAT_RE.sub(r"\1", text) if _REPEAT_RE.search(text) else text
 
 
 def _respell(match: re.Match[str]) -> str:
