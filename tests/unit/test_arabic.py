@@ -8,6 +8,7 @@ from service.text import arabic
 from service.text.arabic import (
     MappedText,
     apply_nfkc,
+    collapse_doubles,
     collapse_elongation,
     fold_arabizi,
     fold_leet,
@@ -158,6 +159,16 @@ def test_strip_latin_accents(accented, plain):
 ])
 def test_collapse_elongation(raw, expected):
     assert collapse_elongation(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("zammel", "zamel"), ("حماار", "حمار"), ("ننيك", "نيك"), ("7mmaarr", "7mar"),
+    ("kalb", "kalb"), ("", ""),             # no run: the word as it is
+    ("aa\n\nbb", "a\nb"),                  # any character, line breaks too
+])
+def test_collapse_doubles_writes_every_run_once(raw, expected):
+    """The keyword matcher's key for a word: doubled letters are a spelling, not a word."""
+    assert collapse_doubles(raw) == expected
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -112,6 +112,33 @@ def test_elongated_and_doubled_letters_meet_the_term(matcher):
     assert terms(matcher, "حماار") == ["حمار"]
 
 
+AFFIXED_WORDS = ["وبالمغرب", "فالحكومة", "للمواطنين", "والله", "كالكلب", "دالمغرب", "ولد", "وو",
+                 "قحبتك", "دينمك", "كتابهم", "ها", "wlkelb", "fel", "lhmar", "yalkhra", "l", ""]
+
+
+@pytest.mark.parametrize("prefixes", ["ARABIC_PREFIXES", "LATIN_PREFIXES", "ARABIC_ARTICLES",
+                                      "LATIN_ARTICLES"])
+def test_prefixes_are_tried_in_their_listed_order(prefixes):
+    """Prefixes are looked up by their first letter: the forms are all listed ones', in order."""
+    listed = getattr(keywords, prefixes)
+    for word in AFFIXED_WORDS:
+        for min_rest in (1, 2, 3):
+            every = [word] + [word[len(p):] for p in listed
+                              if word.startswith(p) and len(word) - len(p) >= min_rest]
+            assert keywords._strip_prefixes(word, listed, min_rest) == every, word
+
+
+def test_suffixes_are_tried_in_their_listed_order():
+    for word in AFFIXED_WORDS:
+        every = [word]
+        for suffix in keywords.ARABIC_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= keywords._MIN_STEM:
+                every.append(word[: -len(suffix)])
+                if every[-1].endswith("ت"):
+                    every.append(every[-1][:-1] + "ه")
+        assert keywords._strip_arabic_suffixes(word) == every, word
+
+
 # --- The allow list ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["زكي", "يازكي", "الكسكس", "بالكسكس", "وزكي"])
