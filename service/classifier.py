@@ -255,15 +255,15 @@ class CommentClassifier:
                     fractions.append(share)
         if not indices:
             return words, np.zeros((len(words), len(self.rules)))
-        # the tf-idf row as predict_proba_one builds it, then each feature's term of the score
-        unique, inverse = np.unique(np.array(indices, dtype=np.int64), return_inverse=True)
-        occurrences = np.bincount(inverse, weights=np.array(fractions))  # whole occurrences
-        tf = occurrences if not self._sublinear else np.log(occurrences) + 1.0
-        weights = tf * self._idf[unique]
-        inverse_full, unscaled = self._evidence
-        scale = np.minimum(1.0, np.sqrt(len(unique) * inverse_full + unscaled))
-        terms = scale * (weights / math.sqrt(float(weights @ weights)))[:, None] * self.coef[unique]
-        per_share = terms[inverse] * (np.array(fractions) / occurrences[inverse])[:, None]
+        # the comment's row as it is scored, then each feature's term of each rule's score
+        row = self.tfidf([text])
+        row.sort_indices()
+        scale = evidence_scale(np.diff(row.indptr), self.full_evidence)
+        terms = scale * row.data[:, None] * self.coef[row.indices]
+        position = np.searchsorted(row.indices, np.array(indices, dtype=np.int64))
+        fraction = np.array(fractions)
+        occurrences = np.bincount(position, weights=fraction, minlength=row.nnz)  # whole ones
+        per_share = terms[position] * (fraction / occurrences[position])[:, None]
         owner_ids = np.array(owners, dtype=np.int64)
         shares = np.column_stack([np.bincount(owner_ids, weights=column, minlength=len(words))
                                   for column in per_share.T])
