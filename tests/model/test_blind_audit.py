@@ -48,7 +48,8 @@ violations, with the shipped lists.
   170 clean comments and lets 46 of the 150 violations through (31%). Corpus parts in Arabizi
   written by others who never saw it brought that to 38-42, but on re-drawn corpus splits each
   held one more clean comment for every one or two more violations caught, and were left out
-  (docs/evaluation.md, round 13).
+  (docs/evaluation.md, round 13). 45 with round 16's "you are a" fillers (people.txt), written
+  after its misses were read ("nta wahd ghbi").
 - darija_probe_round14.tsv (308 comments, round 14, one reviewer): Darija in Arabic script, the
   site's main language, about 40 violations per rule, most without a slur, and clean comments
   that defend or name groups, state a faith, or criticize officials in the same words. Round 12's

@@ -921,8 +921,27 @@ def test_an_animal_word_said_of_no_one_is_not_blocked(shipped, text):
 def test_stupid_or_scum_said_of_someone_is_blocked(shipped, text, term):
     """Round 13: these words alone are suspect and wait for the model, which approved plain
     Arabizi insults in round 13's probe ("nta wahd ghbi", 0.08: with a word between, that one
-    still waits); said of someone they are insults."""
+    waited until round 16, below); said of someone they are insults."""
     assert ("insult", "block", term) in [(m.rule, m.level, m.term) for m in shipped.find(text)]
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("nta wahd ghbi, la 3aref tarikh la jogharfia", "nta wahd ghbi"),
+    ("nta wa7d l7mar", "nta wahd hmar"), ("نتا واحد الحمار ما فاهم والو", "نتا واحد حمار"),
+    ("راك واحد البغل", "راك واحد بغل"), ("وإنت واحد كلب متلو", "انت واحد كلب"),
+])
+def test_you_are_a_with_one_before_the_insult_is_blocked(shipped, text, term):
+    """Round 16: Darija and Levantine say "you are one donkey" ("نتا واحد الحمار"); the word
+    between the person and the insult kept "{person} حمار" from matching."""
+    assert ("insult", "block", term) in [(m.rule, m.level, m.term) for m in shipped.find(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "انت واحد من الناس اللي كيفهمو", "nta wahd mn lmgharba li kaybghiw lkhir",
+    "شريت واحد الحمار فالسوق", "rak wahd f lmillion",
+])
+def test_you_are_one_of_names_no_insult(shipped, text):
+    assert [m for m in shipped.find(text) if m.level == "block"] == []
 
 
 @pytest.mark.parametrize("text", [
