@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from service.rules import RULES
 from training.cli import command_parser, reports_user_errors
-from training.data import read_corpus, read_paths
+from training.data import DataSource, read_corpus, read_paths
 from training.train import SEED, Splits, TrainingParams, split_examples
 
 BASELINE_FILE = "baseline.joblib"
@@ -80,9 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     baseline = fit_baseline(
         split_examples(corpus, external, TrainingParams()), not args.no_progress
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    joblib.dump(baseline, args.out / BASELINE_FILE, compress=3)
-    (args.out / "metadata.json").write_text(
+    write_baseline(args.out, baseline, sources)
+    print(f"baseline written to {args.out}")
+    return 0
+
+
+def write_baseline(out: Path, baseline: NaiveBaseline, sources: list[DataSource]) -> None:
+    """Save ``baseline`` in ``out`` with the metadata training.evaluate reads (its threshold,
+    logistic regression's default 0.5, and the data it was fitted on)."""
+    out.mkdir(parents=True, exist_ok=True)
+    joblib.dump(baseline, out / BASELINE_FILE, compress=3)
+    (out / "metadata.json").write_text(
         json.dumps(
             {
                 "kind": "naive-baseline",
@@ -94,8 +102,6 @@ def main(argv: list[str] | None = None) -> int:
         ),
         encoding="utf-8",
     )
-    print(f"baseline written to {args.out}")
-    return 0
 
 
 if __name__ == "__main__":

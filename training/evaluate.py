@@ -5,7 +5,9 @@
 For each model it prints precision, recall and macro-F1 of the classifier at its decision
 threshold ("model") and, for our models, of the whole service — keyword lists plus thresholds, a
 rule counts as flagged when the verdict holds or rejects the comment for it ("service"). It also
-prints the share of clean comments the service holds. The full figures go to a JSON report."""
+prints the share of clean comments the service holds. The full figures go to a JSON report, and
+with ``--plot`` to a picture: macro-F1 per dataset and split, one bar per model, a tick where
+the service's flags put it."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+from matplotlib.figure import Figure
 
 from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
 from service.model import load_artifact
@@ -157,6 +160,64 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def macro_f1_figure(report: dict) -> Figure:
+    """Draw a report's "all" slices: per rule, macro-F1 of each model on each dataset/split
+    (bars), and of the service's flags for models that have a service (black ticks)."""
+    models = list(report)
+    rows = {
+        rule: sorted({group for groups in report.values() for group, slices in groups.items()
+                      if rule in slices.get("all", {}).get("rules", {})})
+        for rule in RULES
+    }
+    rules = [rule for rule in RULES if rows[rule]] or list(RULES[:1])
+    per_row = max(0.3, 0.17 * len(models))  # inches: every bar readable, whatever the count
+    panel_rows = [max(len(rows[rule]), 1) for rule in rules]
+    height = 1.0 + 0.75 * len(rules) + per_row * sum(panel_rows)
+    figure = Figure(figsize=(9.0, height))
+    panels = figure.subplots(len(rules), 1, sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": panel_rows})[:, 0]
+    colors = ["#1f6f8b", "#c0392b", "#7f8c8d", "#d68910", "#27ae60", "#8e44ad"]
+    bar = 0.8 / max(len(models), 1)
+    tick_label = "its service's flags"  # once in the legend, whichever model has a service
+    for axes, rule in zip(panels, rules, strict=True):
+        groups = rows[rule]
+        y = np.arange(len(groups))
+        for index, name in enumerate(models):
+            entries = [report[name].get(g, {}).get("all", {}).get("rules", {}).get(rule, {})
+                       for g in groups]
+            offset = y - 0.4 + bar * (index + 0.5)
+            model_f1 = [e["model"]["macro_f1"] if e else np.nan for e in entries]
+            axes.barh(offset, np.nan_to_num(model_f1), height=bar * 0.9,
+                      color=colors[index % len(colors)], label=name[:40])
+            service_f1 = [e.get("service", {}).get("macro_f1", np.nan) if e else np.nan
+                          for e in entries]
+            if not np.isnan(service_f1).all():
+                axes.plot(service_f1, offset, "|", color="black", markersize=6,
+                          markeredgewidth=1.5, label=tick_label)
+                tick_label = None
+        axes.set_yticks(y, [f"{g} ({_positives(report, g, rule)})" for g in groups], fontsize=8)
+        axes.set_ylim(len(groups) - 0.5, -0.5)
+        axes.set_xlim(0, 1)
+        axes.tick_params(labelbottom=True)
+        axes.set_title(f"{rule}: macro-F1 per dataset/split (positives)", fontsize=10, loc="left")
+        axes.grid(axis="x", alpha=0.3)
+    handles, labels = panels[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="upper center", ncol=min(len(labels), 4), fontsize=8,
+                  frameon=False)
+    figure.subplots_adjust(left=0.27, right=0.98, bottom=0.45 / height, top=1 - 0.55 / height,
+                           # 0.7 inch between panels, for the axis labels and the next title
+                           hspace=0.7 / (per_row * sum(panel_rows) / len(rules)))
+    return figure
+
+
+def _positives(report: dict, group: str, rule: str) -> int | str:
+    for groups in report.values():
+        entry = groups.get(group, {}).get("all", {}).get("rules", {}).get(rule)
+        if entry:
+            return entry["model"]["positives"]
+    return "?"
+
+
 def evaluation_examples(data: list[Path], corpus: bool) -> list[Example]:
     """Rows of the ``data`` paths, and with ``corpus`` the corpus's held-out split."""
     examples, _ = read_paths(data)
@@ -183,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", default="dev,test", help="comma-separated splits to evaluate")
     parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
     parser.add_argument("--report", type=Path, default=Path("reports/evaluation.json"))
+    parser.add_argument(
+        "--plot", type=Path, help="also draw macro-F1 per dataset, rule and model into this PNG"
+    )
     args = parser.parse_args(argv)
     examples = evaluation_examples(args.data, args.corpus)
     if not examples:
@@ -193,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     args.report.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(format_table(report))
     print(f"report written to {args.report}")
+    if args.plot:
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        macro_f1_figure(report).savefig(args.plot, format="png", dpi=100,
+                                        metadata={"Software": None})
+        print(f"plot written to {args.plot}")
     return 0
 
 
