@@ -76,6 +76,51 @@ def test_truncated_artifact_with_matching_hash_is_refused(artifact_copy):
         load_artifact(artifact_copy)
 
 
+def _resave(directory, obj):
+    """Write ``obj`` as the artifact with a matching hash: only the loader's own checks can
+    refuse it."""
+    from service.model import sha256_of
+
+    joblib.dump(obj, directory / "model.joblib")
+    edit_metadata(directory, artifact_sha256=sha256_of(directory / "model.joblib"))
+
+
+def _nan_scores(directory):
+    classifier = joblib.load(directory / "model.joblib")
+    classifier.coef = np.full_like(classifier.coef, np.nan)
+    _resave(directory, classifier)
+
+
+def _without_thresholds(directory):
+    metadata = json.loads((directory / "metadata.json").read_text(encoding="utf-8"))
+    del metadata["thresholds"]
+    (directory / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda d: (d / "metadata.json").write_text("{not json", encoding="utf-8"),
+     r"cannot read .*metadata\.json"),
+    (_without_thresholds, r"metadata\.json lacks thresholds"),
+    (lambda d: edit_metadata(d, rules=["insult", "spam", "religion"]), r"model rules .* are not"),
+    (lambda d: (d / "model.joblib").unlink(), r"model\.joblib is missing"),
+    (lambda d: _resave(d, {"coef": [1, 2, 3]}), "does not hold a CommentClassifier"),
+    (_nan_scores, "invalid scores on a probe comment"),
+    (lambda d: edit_metadata(d, thresholds={rule: {"review": 0.5, "reject": 1.5}
+                                            for rule in RULES}),
+     r"bad insult\.reject threshold"),
+    (lambda d: edit_metadata(d, thresholds={rule: {"review": "high", "reject": 0.9}
+                                            for rule in RULES}),
+     r"bad insult\.review threshold"),
+], ids=["unreadable-metadata", "metadata-lacks-a-key", "other-rules", "no-artifact",
+        "not-a-classifier", "nan-scores", "threshold-above-1", "threshold-not-a-number"])
+def test_each_kind_of_damage_is_refused_with_its_reason(artifact_copy, damage, message):
+    damage(artifact_copy)
+    with pytest.raises(ArtifactError, match=message):
+        load_artifact(artifact_copy)
+    with pytest.raises(ArtifactError, match=message):  # at startup, not at the first comment
+        create_app({"TESTING": True, "MODEL_DIR": str(artifact_copy)})
+
+
 def test_missing_model_names_the_fix(tmp_path):
     with pytest.raises(ArtifactError, match="no model at"):
         load_artifact(tmp_path)
