@@ -15,7 +15,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 # Sync workers: requests are short CPU work, no long polling.
 worker_class = "sync"
 
-# A batch of 1,000 ordinary comments scores in a quarter of a second. The slowest batch we could
+# A batch of 1,000 ordinary comments scores in under half a second. The slowest batch we could
 # build inside MODERATION_MAX_BATCH_CHARS took 9 to 23 s (docs/benchmarks.md), so 30 s still
 # only catches a stuck worker; lower that cap rather than raise this on a slower machine.
 timeout = 30
