@@ -1,6 +1,7 @@
 """Evaluate models on labelled data, per dataset, split, rule and script.
 
     python -m training.evaluate --model models/ [--model baselines/naive] --data PATH ... [--corpus]
+                                [--report JSON] [--plot PNG]
 
 For each model it prints precision, recall and macro-F1 of the classifier at its decision
 threshold ("model") and, for our models, of the whole service — keyword lists plus thresholds, a
