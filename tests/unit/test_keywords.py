@@ -475,9 +475,22 @@ def test_shipped_allowed_words_never_match(shipped, word):
     "une sale race de chiens errants dans le quartier",  # "sale race": suspect, not block
     "Le pain bâtard est passé à 3 dh dans ma boulangerie",  # a loaf; bâtard is listed
     "الخرا على الأرض فكل زنقة، الكلاب الضالة عمرات الحي",  # lying there; "خرا على" is listed
+    # round 16, found among the corpus and shared comments labelled clean: ف + تحوا, عزوة + ي,
+    # و + كس + ة, and عزيين in "console me"
+    "يجب أن نتعاون مع السوريين، فكثير منهم فتحوا مطاعم ومحلات وشغلوا مغاربة",
+    "ابوي يا عزوتي يا جعلني فداه", "يا اخواني وعزوتي", "عزيني نعزيك", "جتك وكسة",
+    "وكسة الامارات لاتزال قوية",
 ])
 def test_shipped_lists_leave_innocent_text_alone(shipped, text):
     assert [m for m in shipped.find(text) if m.level == "block"] == []
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("الوزير سير تحوا أنت والحكومة ديالك", "تحوا"), ("وكسها", "كس"),
+    ("المرا ديال الجار كيقولو ليها العزوة", "عزوة"), ("سير كول مع العزيين", "عزيين"),
+])
+def test_allowing_those_words_leaves_the_terms_inside_them_listed(shipped, text, term):
+    assert term in {m.term for m in shipped.find(text) if m.level == "block"}
 
 
 # --- Evasion: every block term, disguised, is still caught where it is ---------------------------
