@@ -479,7 +479,8 @@ def test_shipped_allowed_words_never_match(shipped, word):
     # و + كس + ة, and عزيين in "console me"
     "يجب أن نتعاون مع السوريين، فكثير منهم فتحوا مطاعم ومحلات وشغلوا مغاربة",
     "ابوي يا عزوتي يا جعلني فداه", "يا اخواني وعزوتي", "عزيني نعزيك", "جتك وكسة",
-    "وكسة الامارات لاتزال قوية",
+    "وكسة الامارات لاتزال قوية", "دنياك بأكملها على عرضها و الطول", "من عطائك تخجلين",
+    "اللهم آت نفسي تقواها وزكها", "دون كزب ونفاق", "قال ستار بكس ترمز لشخصية",
 ])
 def test_shipped_lists_leave_innocent_text_alone(shipped, text):
     assert [m for m in shipped.find(text) if m.level == "block"] == []
@@ -488,6 +489,7 @@ def test_shipped_lists_leave_innocent_text_alone(shipped, text):
 @pytest.mark.parametrize(("text", "term"), [
     ("الوزير سير تحوا أنت والحكومة ديالك", "تحوا"), ("وكسها", "كس"),
     ("المرا ديال الجار كيقولو ليها العزوة", "عزوة"), ("سير كول مع العزيين", "عزيين"),
+    ("يا نياك", "نياك"), ("يا العطاي", "عطاي"), ("زكها", "زك"), ("بكس", "كس"),
 ])
 def test_allowing_those_words_leaves_the_terms_inside_them_listed(shipped, text, term):
     assert term in {m.term for m in shipped.find(text) if m.level == "block"}
