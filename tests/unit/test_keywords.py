@@ -475,8 +475,9 @@ def test_shipped_allowed_words_never_match(shipped, word):
     "une sale race de chiens errants dans le quartier",  # "sale race": suspect, not block
     "Le pain bâtard est passé à 3 dh dans ma boulangerie",  # a loaf; bâtard is listed
     "الخرا على الأرض فكل زنقة، الكلاب الضالة عمرات الحي",  # lying there; "خرا على" is listed
-    # round 16, found among the corpus and shared comments labelled clean: ف + تحوا, عزوة + ي,
-    # و + كس + ة, and عزيين in "console me"
+    # round 16, words of comments labelled clean read as a listed term once a clitic or a
+    # pronoun is stripped: ف + تحوا, عزوة + ي, و + كس + ة, عزيين in "console me", د + نياك,
+    # عطاي + ك, و + زك + ها, ك + زب, ب + كس
     "يجب أن نتعاون مع السوريين، فكثير منهم فتحوا مطاعم ومحلات وشغلوا مغاربة",
     "ابوي يا عزوتي يا جعلني فداه", "يا اخواني وعزوتي", "عزيني نعزيك", "جتك وكسة",
     "وكسة الامارات لاتزال قوية", "دنياك بأكملها على عرضها و الطول", "من عطائك تخجلين",
