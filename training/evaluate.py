@@ -166,8 +166,8 @@ def macro_f1_figure(report: dict) -> Figure:
     (bars), and of the service's flags for models that have a service (black ticks)."""
     models = list(report)
     rows = {
-        rule: sorted({group for groups in report.values() for group, slices in groups.items()
-                      if rule in slices.get("all", {}).get("rules", {})})
+        rule: sorted({group for groups in report.values() for group in groups
+                      if _rule_entry(groups, group, rule)})
         for rule in RULES
     }
     rules = [rule for rule in RULES if rows[rule]] or list(RULES[:1])
@@ -184,8 +184,7 @@ def macro_f1_figure(report: dict) -> Figure:
         groups = rows[rule]
         y = np.arange(len(groups))
         for index, name in enumerate(models):
-            entries = [report[name].get(g, {}).get("all", {}).get("rules", {}).get(rule, {})
-                       for g in groups]
+            entries = [_rule_entry(report[name], group, rule) for group in groups]
             offset = y - 0.4 + bar * (index + 0.5)
             model_f1 = [e["model"]["macro_f1"] if e else np.nan for e in entries]
             axes.barh(offset, np.nan_to_num(model_f1), height=bar * 0.9,
@@ -211,12 +210,15 @@ def macro_f1_figure(report: dict) -> Figure:
     return figure
 
 
-def _positives(report: dict, group: str, rule: str) -> int | str:
-    for groups in report.values():
-        entry = groups.get(group, {}).get("all", {}).get("rules", {}).get(rule)
-        if entry:
-            return entry["model"]["positives"]
-    return "?"
+def _rule_entry(groups: dict, group: str, rule: str) -> dict:
+    """One model's figures for ``rule`` on ``group`` ("dataset/split"), {} if it has none."""
+    return groups.get(group, {}).get("all", {}).get("rules", {}).get(rule, {})
+
+
+def _positives(report: dict, group: str, rule: str) -> int:
+    """The positives of ``rule`` on ``group``: the same for every model that has the row."""
+    return next(entry["model"]["positives"] for groups in report.values()
+                if (entry := _rule_entry(groups, group, rule)))
 
 
 def evaluation_examples(data: list[Path], corpus: bool) -> list[Example]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 from matplotlib.image import imread
@@ -16,7 +17,7 @@ from service.model import load_artifact
 from service.rules import RULES
 from service.scoring import Moderator
 from training import evaluate
-from training.baseline import fit_baseline, write_baseline
+from training.baseline import BASELINE_FILE, fit_baseline, write_baseline
 from training.data import read_corpus, read_paths
 from training.train import TrainingParams, split_examples
 
@@ -68,7 +69,7 @@ def reference(model_dir: Path, datasets: Path) -> dict:
     examples, _ = read_paths([datasets])
     metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
     if metadata.get("kind") == "naive-baseline":
-        scorer, moderator = evaluate.joblib.load(model_dir / "baseline.joblib"), None
+        scorer, moderator = joblib.load(model_dir / BASELINE_FILE), None
     else:
         bundle = load_artifact(model_dir)
         scorer = bundle.classifier
