@@ -229,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         ("hyphen run before a TLD", "a-"), ("underscores then @", "_"),
         ("dotted run then @", "a."), ("listed terms everywhere", "rak hmar wld l9hba zamel "),
         ("spaced letters", "k . a . l . b . "), ("emoji between letters", "ق🤬ح🤬ب🤬ة "),
+        # no space at all: one glued run, and a listed word cut in two every six characters
+        ("words cut by dots, no space", "قح.به."),
     )}
     hostile["hyphen run before a TLD"] = hostile["hyphen run before a TLD"][:-5] + "x .com"
     hostile["underscores then @"] = hostile["underscores then @"][:-1] + "@"
