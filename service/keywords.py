@@ -31,8 +31,10 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   three or more, leaves apart. A phrase does not run across clause punctuation (, ; : ! ? ، ؛ ؟,
   a full stop or a quotation mark next to a space): "Salé, marocain" is not "sale marocain". A
   dot glued between two words ("ولد.الحرام") is a disguise, not a full stop, and still matches.
-- Words cut apart by emoji alone ("ز😡امل", "ق🤬ح🤬ب🤬ة") are also read joined, as the normalizer
-  joins letters spaced out with punctuation.
+- Words cut apart by emoji or by a mark glued between two letters ("ز😡امل", "ق🤬ح🤬ب🤬ة",
+  "ق.حبة", "9a7.ba", "z-ebbi") are also read joined, as the normalizer joins letters spaced out
+  with punctuation; the parts are still read as they are written too. A star is no cut: it
+  masks letters (below).
 - A one-word Arabic term of four letters or more also matches cut in two by a space ("شر موطة",
   "زا مل"), with two of its letters or more on each side (single letters are the normalizer's
   job), clitics around the parts only from five letters ("وشر موطتك"), and never where a part is
@@ -70,6 +72,7 @@ from typing import NamedTuple
 from service.rules import RULES
 from service.text.arabic import (
     ARABIZI_DIGITS,
+    IN_WORD_MARKS,
     MappedText,
     apply_nfkc,
     collapse_doubles,
@@ -170,18 +173,15 @@ _CLAUSE_BREAK_RE = re.compile(
     "\u060c\u061b\u061f"  # ARABIC COMMA, ARABIC SEMICOLON, ARABIC QUESTION MARK
     r"]|\s\.|\.\s"
     "|\\s[\"'«»“”‘’„‹›`]|[\"'«»“”‘’„‹›`]\\s")
-_EMOJI = (
-    "\u2600-\u27bf"          # Miscellaneous Symbols, Dingbats (☠ ✂ ❤)
-    "\u2b00-\u2bff"          # Miscellaneous Symbols and Arrows (⬛ ⭐)
-    "\U0001f000-\U0001faff"  # Mahjong Tiles .. Symbols and Pictographs Extended-A (😡 🤬 🖕)
-)
-_EMOJI_RE = re.compile(f"[{_EMOJI}]")
 _MASK_RE = re.compile(r"\*+")  # stars between two parts of one word: "f*ck", "p**e", "ق**ة"
 _MIN_MASKED_VISIBLE = 2  # letters left showing: "*" alone, or "c*", is no word to guess
 # A word whose end is masked ("encul*", "قحب*") shows only its start, which more innocent words
 # share, and a star after a word is also a footnote mark: one letter more must show.
 _MIN_END_MASKED_VISIBLE = 3
-_EMOJI_GAP_RE = re.compile(f"[{_EMOJI}]+")
+# Stars are not among them here: the matcher reads a star as masked letters ("f*ck").
+_GLUE_MARKS = IN_WORD_MARKS.replace("*", "")
+_GLUE_GAP_RE = re.compile(f"[{_GLUE_MARKS}]+")
+_GLUED_RE = re.compile(f"[^\\W_][{_GLUE_MARKS}]+[^\\W_]")  # a word cut once at least
 # A word as its writer wrote it: letters and digits with their marks, tatweel and invisible
 # characters, and hyphens between letters ("pique-nique" is one word here, two tokens).
 _WORD_PART = (
@@ -652,9 +652,10 @@ class KeywordMatcher:
         return [(first, first + 1, entry) for entry in entries]
 
     def _glued_hits(self, normalized: str, words: list[str]) -> list[_Hit]:
-        """Return the hits of the words read with each run cut apart by emoji alone joined."""
+        """Return the hits of the words read with each run cut apart by emoji or glued marks
+        joined."""
         runs = _glued_runs(normalized, words)
-        if len(runs) == len(words):  # emoji, but none inside a word
+        if len(runs) == len(words):  # every cut is between two scripts
             return []
         found = self._hits(["".join(words[first:last + 1]) for first, last in runs])
         return [(runs[first][0], runs[last][1], entry) for first, last, entry in found]
@@ -741,7 +742,7 @@ class KeywordMatcher:
         normalized = normalize_for_matching(text)
         words = tokenize(normalized)
         found = self._hits(words)
-        if _EMOJI_RE.search(normalized):
+        if _GLUED_RE.search(normalized):
             found += self._glued_hits(normalized, words)
         if "*" in normalized:
             found += self._masked_hits(normalized, words)
@@ -773,12 +774,13 @@ class KeywordMatcher:
 
 def _glued_runs(normalized: str, words: list[str]) -> list[tuple[int, int]]:
     """Return (first, last) word indices covering every word, one pair per run of words of one
-    script with nothing but emoji between them ("ز😡امل"); most pairs are one word alone."""
+    script with nothing but emoji or in-word marks between them ("ز😡امل", "ق.حبة"); most
+    pairs are one word alone."""
     spans = _word_spans(normalized, words, len(words) - 1)
     runs: list[tuple[int, int]] = []
     for k, word in enumerate(words):
         glued = (k > 0 and _token(word).arabic == _token(words[k - 1]).arabic
-                 and _EMOJI_GAP_RE.fullmatch(normalized, spans[k - 1][1], spans[k][0]))
+                 and _GLUE_GAP_RE.fullmatch(normalized, spans[k - 1][1], spans[k][0]))
         if glued:
             runs[-1] = (runs[-1][0], k)
         else:

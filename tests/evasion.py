@@ -176,6 +176,29 @@ def space_out(text: str, rng: random.Random | None = None, sep: str = " ") -> st
     return text[:word.start()] + _space_word(word.group(), sep) + text[word.end():]
 
 
+# Marks trolls glue inside a word, once ("ق.حبة", "9a7-ba", "z_ebbi"): readers still see the word.
+IN_WORD_MARKS = (".", "-", "_", "/", "\u2022", "\U0001F621")  # BULLET, POUTING FACE
+
+
+def cut_with_a_mark(text: str, rng: random.Random | None = None, place: int | None = None) -> str:
+    """Glue one mark inside a word: after character ``place`` of the text, or, with a
+    generator, inside one word of three letters or more; the marks take turns by place."""
+    if rng is not None:
+        words = [w for w in _WORD_RE.finditer(text) if len(w.group()) >= 3]
+        if not words:
+            return text
+        word = rng.choice(words)
+        place = rng.randrange(word.start(), word.end() - 1)
+    if place is None or place not in _inner_gaps(text):
+        raise ValueError(f"no place inside a word after character {place} of {text!r}")
+    return text[:place + 1] + IN_WORD_MARKS[place % len(IN_WORD_MARKS)] + text[place + 1:]
+
+
+def in_word_places(text: str) -> list[int]:
+    """Return the places ``cut_with_a_mark`` can cut ``text`` at: between two letters of a word."""
+    return _inner_gaps(text)
+
+
 def upper_case(text: str, rng: random.Random | None = None) -> str:
     """Write Latin letters in capitals (all of them, or some words with a generator)."""
     if rng is None:

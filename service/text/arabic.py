@@ -647,6 +647,25 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+# Emoji and marks glued between two letters of one word cut it for a reader's eye only
+# ("ق.حبة", "z-ebbi", "ز😡امل"); clause punctuation and quotation marks are not among them.
+EMOJI = (
+    "\u2600-\u27bf"          # Miscellaneous Symbols, Dingbats (☠ ✂ ❤)
+    "\u2b00-\u2bff"          # Miscellaneous Symbols and Arrows (⬛ ⭐)
+    "\U0001f000-\U0001faff"  # Mahjong Tiles .. Symbols and Pictographs Extended-A (😡 🤬 🖕)
+)
+IN_WORD_MARKS = (
+    EMOJI + r"._/|+~^=#*\-\\"
+    "\u2022\u00b7\u066d"  # BULLET, MIDDLE DOT, ARABIC FIVE POINTED STAR
+)
+_IN_WORD_CUT_RE = re.compile(rf"(?<={_LETTER})[{IN_WORD_MARKS}]+(?={_LETTER})")
+
+
+def join_cut_word(word: str) -> str:
+    """Return a word without the emoji and marks glued between its letters (ق.حبه -> قحبه)."""
+    return _IN_WORD_CUT_RE.sub("", word)
+
+
 def normalize_for_model(text: str) -> str:
     """Return the text the classifier's features are computed on."""
     text = replace_urls_and_mentions(fold_characters(text))

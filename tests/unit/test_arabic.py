@@ -13,6 +13,7 @@ from service.text.arabic import (
     fold_arabizi,
     fold_leet,
     fold_lookalikes,
+    join_cut_word,
     join_spaced_letters,
     lowercase,
     normalize_alef,
@@ -206,6 +207,22 @@ def test_join_spaced_letters(raw, expected):
 ])
 def test_join_spaced_letters_leaves_other_text(text):
     assert join_spaced_letters(text) == text
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("ق.حبه", "قحبه"), ("9a7.ba", "9a7ba"), ("gh_ir", "ghir"), ("z-e-bbi", "zebbi"),
+    ("ز😡امل", "زامل"), ("h//mar", "hmar"), ("ق•ح·ب٭ه", "قحبه"), ("f*ck", "fck"),
+    ("3.5", "35"), ("#بايع_الكليجا", "#بايعالكليجا"),
+])
+def test_join_cut_word_removes_marks_glued_between_letters(word, expected):
+    assert join_cut_word(word) == expected
+
+
+@pytest.mark.parametrize("word", [
+    "حمار.", ".حمار", "...", "ok,merci", "l'homme", "«حمار»", "qui?non", "#hashtag", "a!b",
+])
+def test_join_cut_word_leaves_edges_clause_punctuation_and_quotes(word):
+    assert join_cut_word(word) == word
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -557,6 +557,22 @@ def test_block_terms_cut_in_two_by_a_space_are_caught(shipped, entry):
             (m.rule, m.level, m.start, m.end) for m in shipped.find(text)], variant
 
 
+@pytest.mark.parametrize("entry", BLOCK_ENTRIES, ids=[f"{e.rule}-{e.term}" for e in BLOCK_ENTRIES])
+def test_block_terms_cut_by_one_glued_mark_are_caught(shipped, entry):
+    """A dot, dash, underscore, slash, bullet or emoji glued between any two letters of a word
+    ("ق.حبة", "9a7-ba", "z_ebbi"): the matcher reads the parts joined."""
+    before = "قال لي " if _is_arabic(entry.term) else "il m'a dit "
+    after = " البارحة" if _is_arabic(entry.term) else " hier soir"
+    places = evasion.in_word_places(entry.term)
+    assert places, entry.term
+    for place in places:
+        variant = evasion.cut_with_a_mark(entry.term, place=place)
+        text = before + variant + after
+        assert (entry.rule, len(before), len(before) + len(variant)) in [
+            (m.rule, m.start, m.end) for m in shipped.find(text) if m.level == "block"
+        ], (variant, shipped.find(text))
+
+
 # --- Clause punctuation --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["ولد، الحرام", "ولد, الحرام", "ولد؛ الحرام", "ولد: الحرام",
@@ -579,9 +595,24 @@ def test_latin_phrases_stop_at_clause_punctuation_too(matcher, text, expected):
     ("ك, ل, ب", "كلب"),                # commas between the letters of one word: spaced out
     ("p, u, t, e", "pute"),
     ("f.i.l.s, d.e p.u.t.e", "fils de pute"),
+    ("ق.حبة", "قحبة"),                  # one mark glued inside a word: read joined
+    ("يا قح-بة", "قحبة"),
+    ("9a7.ba", "9a7ba"),
+    ("ولد ال.حرام", "ولد الحرام"),
+    ("ق😡حبة", "قحبة"),
 ])
 def test_punctuation_inside_one_disguised_word_still_matches(matcher, text, term):
     assert terms(matcher, text) == [term]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ولد الحرام.قحبة", ["ولد الحرام", "قحبة"]),  # words glued by a dot are read apart too
+    ("الوزير حمار.والحكومة", ["حمار"]),
+    ("ولد,الحرام", []),                          # a comma glued between words ends a clause
+    ("p.ute", ["pute"]), ("pu,te", []), ("pu'te", []),
+])
+def test_a_word_cut_by_a_mark_is_read_both_joined_and_as_written(matcher, text, expected):
+    assert terms(matcher, text) == expected
 
 
 # --- Words allowed as written --------------------------------------------------------------------
