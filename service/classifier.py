@@ -20,7 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from service.text.arabic import normalize_for_model
+from service.text.arabic import join_cut_word, normalize_for_model
 
 CHAR_NGRAM_SIZES = (2, 3, 4, 5)
 
@@ -74,10 +74,13 @@ def _word_bounded(words: list[str]) -> list[str]:
 
 
 def word_features(word: str) -> list[str]:
-    """The word itself and the char n-grams of the word padded with spaces."""
+    """The word itself and the char n-grams of the word padded with spaces; for a word cut by a
+    mark or emoji glued between its letters ("ق.حبه", "gh_ir"), those of the joined word too."""
     padded = f" {word} "
-    return ["w:" + word] + [padded[i : i + size] for size in CHAR_NGRAM_SIZES
-                            for i in range(len(padded) - size + 1)]
+    features = ["w:" + word] + [padded[i : i + size] for size in CHAR_NGRAM_SIZES
+                                for i in range(len(padded) - size + 1)]
+    joined = join_cut_word(word)
+    return features + word_features(joined) if joined != word else features
 
 
 def pair_features(words: list[str]) -> list[str]:

@@ -259,6 +259,13 @@ def test_cross_word_ngrams_add_only_grams_that_span_a_space():
     assert extract_features_across_words("كلمة") == extract_features("كلمة")  # one word: none
 
 
+def test_a_word_cut_by_a_glued_mark_adds_the_features_of_the_joined_word():
+    cut, whole = extract_features("ya 9a7.ba"), extract_features("ya 9a7ba")
+    assert set(whole) - {"b:ya 9a7ba"} <= set(cut)  # the pair is of the words as written
+    assert "w:9a7.ba" in cut and "b:ya 9a7.ba" in cut
+    assert "w:9a7ba" not in extract_features("9a7ba.")  # a mark at the edge cuts nothing
+
+
 def test_each_cross_word_ngram_knows_the_words_it_takes_letters_from():
     words = "abc de fghij k".split()
     spans = cross_word_gram_words(words)
