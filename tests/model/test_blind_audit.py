@@ -63,6 +63,12 @@ violations, with the shipped lists.
   violations through (18%); 18 with the French insult words added after its misses were read
   (proposed by a helper who never saw it, chosen on the corpus and datasets; docs/evaluation.md,
   round 15), so its insult figure is no longer blind.
+- mixed_probe_round17.tsv (320 comments, round 17, one reviewer): comments that mix languages
+  (Darija in Arabic script with French or Arabizi, MSA with French, French with Arabizi), 50
+  violations per rule, most without a slur, and clean comments on the same subjects. Round 16's
+  model holds 1 of its 170 clean comments and lets 16 of the 150 violations through (11%); round
+  17's, trained with training/corpus/codeswitch.jsonl written by another who never saw it and
+  reading words cut by a glued mark ("9a7.ba", found in its misses), holds 1 and lets 12 through.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
@@ -70,7 +76,7 @@ rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement 
 time in four) and round 9's religion probe, whose violations without a slur the classifier alone
 must find, 40% for round 10's probe, where it finds about two in three, 30% for round
 11's, 40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi, and 25% for
-round 14's of Darija and round 15's of French."""
+round 14's of Darija and round 15's of French, 15% for round 17's of mixed languages."""
 
 from pathlib import Path
 
@@ -89,6 +95,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "arabizi_probe_round13.tsv": 0.35,
     "darija_probe_round14.tsv": 0.25,
     "french_probe_round15.tsv": 0.25,
+    "mixed_probe_round17.tsv": 0.15,
 }
 
 
