@@ -89,7 +89,7 @@ def _insert_after(text: str, places: set[int], make) -> str:
     return "".join(c + make(i) if i in places else c for i, c in enumerate(text))
 
 
-def _inner_gaps(text: str) -> list[int]:
+def in_word_places(text: str) -> list[int]:
     """Indices of characters followed by another character of the same word."""
     return [i for i in range(len(text) - 1) if text[i].isalnum() and text[i + 1].isalnum()]
 
@@ -147,7 +147,7 @@ def elongate(text: str, rng: random.Random | None = None, times: int = 4) -> str
 
 def add_zero_width(text: str, rng: random.Random | None = None) -> str:
     """Insert zero-width and direction characters between the letters of words."""
-    chosen = _pick(rng, _inner_gaps(text))
+    chosen = _pick(rng, in_word_places(text))
     def joiner(i: int) -> str:
         return rng.choice(ZERO_WIDTH) if rng else ZERO_WIDTH[i % len(ZERO_WIDTH)]
     return _insert_after(text, chosen, joiner)
@@ -189,14 +189,9 @@ def cut_with_a_mark(text: str, rng: random.Random | None = None, place: int | No
             return text
         word = rng.choice(words)
         place = rng.randrange(word.start(), word.end() - 1)
-    if place is None or place not in _inner_gaps(text):
+    if place is None or place not in in_word_places(text):
         raise ValueError(f"no place inside a word after character {place} of {text!r}")
     return text[:place + 1] + IN_WORD_MARKS[place % len(IN_WORD_MARKS)] + text[place + 1:]
-
-
-def in_word_places(text: str) -> list[int]:
-    """Return the places ``cut_with_a_mark`` can cut ``text`` at: between two letters of a word."""
-    return _inner_gaps(text)
 
 
 def upper_case(text: str, rng: random.Random | None = None) -> str:

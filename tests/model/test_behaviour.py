@@ -93,31 +93,30 @@ def held_out():
     return [e for e in read_corpus()[0] if e.split == "test"]
 
 
-@pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda f: f.__name__)
-def test_flagged_held_out_comments_keep_their_verdict_when_disguised(moderator, held_out, perturb):
-    flagged = [
+@pytest.fixture(scope="module")
+def flagged(moderator, held_out) -> list[tuple[str, str]]:
+    """(text, verdict) of the held-out comments the service holds or rejects."""
+    return [
         (e.text, d.verdict)
         for e, d in zip(held_out, moderator.score_batch([e.text for e in held_out]), strict=True)
         if d.verdict != "approve"
     ]
+
+
+@pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda f: f.__name__)
+def test_flagged_held_out_comments_keep_their_verdict_when_disguised(moderator, flagged, perturb):
     assert len(flagged) >= 50
     rng = random.Random(11)
     kept = sum(moderator.score(perturb(text, rng)).verdict == v for text, v in flagged)
     assert kept / len(flagged) >= 0.98, f"{kept}/{len(flagged)} kept their verdict"
 
 
-def test_flagged_held_out_comments_mostly_keep_their_verdict_with_a_word_cut(moderator,
-                                                                             held_out):
+def test_flagged_held_out_comments_mostly_keep_their_verdict_with_a_word_cut(moderator, flagged):
     """One mark glued inside a random word ("ق.حبة"): not among the target's disguises. Every
     block term is caught so cut (tests/unit), but the model still reads the parts beside the
     joined word, so a cut keyword moves its score a little: round 17's model keeps 96.8%
     (round 16's model and features, which read only the parts, 93.1%). The bound is a floor
     under that."""
-    flagged = [
-        (e.text, d.verdict)
-        for e, d in zip(held_out, moderator.score_batch([e.text for e in held_out]), strict=True)
-        if d.verdict != "approve"
-    ]
     rng = random.Random(11)
     cut = [evasion.cut_with_a_mark(text, rng) for text, _ in flagged]
     kept = sum(d.verdict == v for d, (_, v) in zip(moderator.score_batch(cut), flagged,
