@@ -16,8 +16,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 worker_class = "sync"
 
 # A batch of 1,000 ordinary comments scores in under half a second. The slowest batch we could
-# build inside MODERATION_MAX_BATCH_CHARS took 9 to 23 s (docs/benchmarks.md), so 30 s still
-# only catches a stuck worker; lower that cap rather than raise this on a slower machine.
+# build inside MODERATION_MAX_BATCH_CHARS took 9 to 23 s (docs/benchmarks.md), and a batch still
+# scoring after MODERATION_BATCH_SECONDS (20) gets 413, so 30 s only catches a stuck worker.
 timeout = 30
 graceful_timeout = 30
 

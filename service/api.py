@@ -1,11 +1,13 @@
 """The JSON scoring API for the site's backend."""
 
+import time
 from pathlib import PurePath
 
 from flask import Blueprint, current_app, jsonify, request
 
 from service.errors import APIError
 from service.moderation import get_moderator
+from service.scoring import BatchTimeLimit
 from service.validation import parse_moderate, parse_moderate_batch, unstorable_character_at
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
@@ -39,9 +41,16 @@ def moderate():
 def moderate_batch():
     """Score up to MAX_BATCH comments; results come back in the order sent."""
     config = current_app.config
+    deadline = time.monotonic() + config["BATCH_SECONDS"]
     texts = parse_moderate_batch(json_body(), config["MAX_TEXT_CHARS"], config["MAX_BATCH"],
                                  config["MAX_BATCH_CHARS"])
-    return jsonify({"results": [d.to_dict() for d in get_moderator().score_batch(texts)]})
+    try:
+        decisions = get_moderator().score_batch(texts, deadline)
+    except BatchTimeLimit as late:
+        raise APIError(413, f"this batch took over {config['BATCH_SECONDS']:g} s to score "
+                            f"({late.scored} of {late.total} texts scored): send fewer or "
+                            f"shorter texts per request", field="texts") from None
+    return jsonify({"results": [d.to_dict() for d in decisions]})
 
 
 def public_source(source: dict) -> dict:

@@ -2,6 +2,7 @@
 ``MODERATION_`` prefix (``MODERATION_MAX_TEXT_CHARS=8000``); values are parsed as JSON when they
 can be, so numbers and objects work. The table of settings is in docs/configuration.md."""
 
+import math
 import re
 from pathlib import Path
 
@@ -19,6 +20,9 @@ DEFAULTS: dict[str, object] = {
     "MAX_TEXT_CHARS": 5000,
     "MAX_BATCH": 1000,
     "MAX_BATCH_CHARS": 1_000_000,
+    # A batch still unscored after this many seconds gets 413 instead of running into gunicorn's
+    # 30 s worker timeout, which would kill the worker and answer nothing.
+    "BATCH_SECONDS": 20,
     # Flask refuses larger bodies with 413 before any parsing happens.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     # Moderation queue (docs/queue.md). Unset DATABASE_URL means a SQLite file in the instance
@@ -61,6 +65,7 @@ def check_config(config: dict) -> None:
     """
     config["SQLITE_SYNCHRONOUS"] = sqlite_synchronous(config["SQLITE_SYNCHRONOUS"])
     config["PROXY_COUNT"] = proxy_count(config["PROXY_COUNT"])
+    config["BATCH_SECONDS"] = batch_seconds(config["BATCH_SECONDS"])
 
 
 def sqlite_synchronous(value: object) -> str:
@@ -83,3 +88,16 @@ def proxy_count(value: object) -> int:
                            f"reverse proxies stand in front of the service (0 trusts no "
                            f"X-Forwarded-For), not {value!r}")
     return value
+
+
+def batch_seconds(value: object) -> float:
+    """Return the time a batch may take, in seconds: a number above 0."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise RuntimeError(f"MODERATION_BATCH_SECONDS must be a number of seconds above 0 (keep "
+                           f"it under gunicorn's 30 s worker timeout), not {value!r}")
+    return float(value)

@@ -179,6 +179,22 @@ def test_a_batch_over_its_character_budget_is_413(app_config):
     assert post_json(client, "/v1/moderate/batch", {"texts": ["ب" * 50] * 2}).status_code == 200
 
 
+def test_a_batch_that_outlasts_its_time_limit_is_413(app_config, monkeypatch):
+    """Before gunicorn's worker timeout would kill the worker mid-batch and answer nothing."""
+    from service import create_app
+
+    monkeypatch.setattr("service.scoring.BATCH_CHUNK_CHARS", 100)
+    app_config["BATCH_SECONDS"] = 1e-9
+    client = create_app(app_config).test_client()
+    body = assert_error(post_json(client, "/v1/moderate/batch", {"texts": ["ب" * 60] * 4}), 413)
+    assert body["errors"] == [{"field": "texts", "message": body["description"]}]
+    assert "took over 1e-09 s to score (2 of 4 texts scored)" in body["description"]
+    assert "send fewer or shorter texts" in body["description"]
+    # one chunk is always scored: a batch that small never outlasts the limit
+    response = post_json(client, "/v1/moderate/batch", {"texts": ["ب" * 60]})
+    assert response.status_code == 200 and len(response.get_json()["results"]) == 1
+
+
 def test_body_over_the_request_limit_is_413(app_config):
     from service import create_app
 

@@ -9,7 +9,7 @@ from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import create_app
-from service.config import proxy_count, sqlite_synchronous
+from service.config import batch_seconds, proxy_count, sqlite_synchronous
 
 
 @pytest.mark.parametrize("value", ["BOGUS", "", "FULLY", "4", True])
@@ -85,3 +85,18 @@ def test_a_gunicorn_worker_freezes_what_the_factory_loaded():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("value", [0, -1, "0", "soon", "", True, None, "inf", float("nan"), [20]])
+def test_a_bad_batch_time_limit_stops_app_creation(app_config, value):
+    app_config["BATCH_SECONDS"] = value
+    with pytest.raises(RuntimeError, match="MODERATION_BATCH_SECONDS must be a number") as raised:
+        create_app(app_config)
+    assert "under gunicorn's 30 s worker timeout" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(20, 20.0), (7.5, 7.5), ("12", 12.0), (" 3.5 ", 3.5)]
+)
+def test_batch_time_limits_are_read_as_seconds(value, seconds):
+    assert batch_seconds(value) == seconds

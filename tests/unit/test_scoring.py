@@ -134,3 +134,44 @@ def test_a_quoted_block_term_is_a_mention_held_only_with_model_support(policy):
     assert (verdict, flags) == ("review", ["incitement"]) and "mentioned" in reasons[0].detail
     used = "سير يا عزي"
     assert decide(CLEAN, [block_match(used, "عزي")], policy, used)[0] == "reject"
+
+
+@pytest.fixture(scope="module")
+def moderator(model_dir):
+    from pathlib import Path
+
+    from service.keywords import KeywordMatcher
+    from service.model import load_artifact
+    from service.scoring import Moderator
+
+    keywords = Path(__file__).resolve().parents[2] / "service" / "keywords"
+    return Moderator(load_artifact(model_dir), KeywordMatcher.from_directory(keywords))
+
+
+def test_a_batch_is_scored_in_chunks_of_characters():
+    from service.scoring import _chunks
+
+    texts = ["a" * 40, "b" * 70, "c" * 10, "d" * 99, "e"]
+    assert list(_chunks(texts, 100)) == [texts[:2], texts[2:4], texts[4:]]
+    assert list(_chunks([], 100)) == []
+
+
+def test_a_batch_in_chunks_gets_the_answers_of_one_comment_at_a_time(moderator, monkeypatch):
+    texts = ["سير يا الحمار", "شكرا على المقال", "nta 7mar", "Le ministre doit partir"] * 3
+    monkeypatch.setattr("service.scoring.BATCH_CHUNK_CHARS", 30)  # several chunks
+    batch = moderator.score_batch(texts)
+    assert [d.to_dict() for d in batch] == [moderator.score(t).to_dict() for t in texts]
+
+
+def test_a_batch_past_its_deadline_stops_between_chunks(moderator, monkeypatch):
+    import time
+
+    from service.scoring import BatchTimeLimit
+
+    monkeypatch.setattr("service.scoring.BATCH_CHUNK_CHARS", 30)
+    texts = ["شكرا على المقال المفيد"] * 4  # 22 characters: two texts a chunk
+    with pytest.raises(BatchTimeLimit) as late:
+        moderator.score_batch(texts, deadline=time.monotonic() - 1)
+    assert (late.value.scored, late.value.total) == (2, 4)  # the first chunk is always scored
+    assert len(moderator.score_batch(texts[:2], deadline=time.monotonic() - 1)) == 2
+    assert len(moderator.score_batch(texts, deadline=time.monotonic() + 60)) == 4
