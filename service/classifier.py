@@ -21,6 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from service.text.arabic import join_cut_word, normalize_for_model
+from service.text.passages import LONG_COMMENT_CHARS, passages
 
 CHAR_NGRAM_SIZES = (2, 3, 4, 5)
 
@@ -211,13 +212,46 @@ class CommentClassifier:
         return normalize(matrix, copy=False) if len(ids) else matrix  # as TfidfVectorizer does
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Return calibrated probabilities, shape (len(texts), n_rules)."""
-        if len(texts) == 0:
-            return np.zeros((0, len(self.rules)))
-        return self._calibrate(self.margins(texts))
+        """Return calibrated probabilities, shape (len(texts), n_rules): per rule, the higher of
+        the whole comment's and, for a long comment, its passages' (one insulting sentence in
+        ten is a tenth of the whole; service/text/passages.py)."""
+        return self.explain_proba(texts)[0]
+
+    def explain_proba(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``predict_proba(texts)`` and where each score comes from: per comment and
+        rule the (start, end) of the passage that gave it, (0, len(text)) for the whole comment;
+        shape (len(texts), n_rules, 2)."""
+        probabilities = self._calibrate(self.margins(texts)) if len(texts) else \
+            np.zeros((0, len(self.rules)))
+        spans = np.zeros((len(texts), len(self.rules), 2), dtype=np.int64)
+        spans[:, :, 1] = np.fromiter(map(len, texts), np.int64, len(texts))[:, None]
+        owners, cuts = [], []
+        for owner, text in enumerate(texts):
+            if len(text) > LONG_COMMENT_CHARS:
+                found = passages(text)
+                owners += [owner] * len(found)
+                cuts += found
+        if cuts:
+            pieces = [texts[owner][start:end]
+                      for owner, (start, end) in zip(owners, cuts, strict=True)]
+            for owner, cut, row in zip(owners, cuts, self._calibrate(self.margins(pieces)),
+                                       strict=True):
+                higher = row > probabilities[owner]
+                probabilities[owner, higher] = row[higher]
+                spans[owner, higher] = cut
+        return probabilities, spans
+
+    def explain_proba_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """``explain_proba([text])`` for one comment: shapes (n_rules,) and (n_rules, 2)."""
+        if len(text) > LONG_COMMENT_CHARS:
+            probabilities, spans = self.explain_proba([text])
+            return probabilities[0], spans[0]
+        return self.predict_proba_one(text), np.tile((0, len(text)), (len(self.rules), 1))
 
     def predict_proba_one(self, text: str) -> np.ndarray:
         """Return calibrated probabilities for one comment, shape (n_rules,)."""
+        if len(text) > LONG_COMMENT_CHARS:
+            return self.predict_proba([text])[0]
         ids = self._feature_ids(text)
         if not ids:
             return self._calibrate(self.intercept)

@@ -83,6 +83,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reason_keyword": {"ar": "كلمة من القوائم", "fr": "mot des listes"},
     "reason_model": {"ar": "درجة النموذج", "fr": "score du modèle"},
     "weighing_words": {"ar": "الكلمات التي رفعت الدرجة", "fr": "mots qui ont fait monter le score"},
+    "scored_passage": {"ar": "المقطع الذي نال الدرجة", "fr": "passage qui a reçu ce score"},
     "reason_verdict_review": {"ar": "مراجعة", "fr": "à revoir"},
     "reason_verdict_reject": {"ar": "رفض", "fr": "rejet"},
     "nothing_selected": {"ar": "لم يتم تحديد أي تعليق", "fr": "Aucun commentaire sélectionné"},

@@ -32,7 +32,7 @@ from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, translate
 from service.moderation import get_moderator
 from service.queue_input import DecisionRequest, FieldErrors, parse_queue_query, parse_rules
 from service.rules import RULES
-from service.scoring import words_behind
+from service.scoring import passage_of, words_behind
 from service.storage import STATUSES
 
 bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates",
@@ -186,7 +186,8 @@ def comment_page(comment_id: str):
         authors = queue.author_summaries(connection, [row.author_id])
     words = words_behind(row.text, row.reasons, row.model_version, get_moderator().bundle)
     return render_template("review/comment.html", row=row, history=history, earlier=earlier,
-                           authors=authors, words=words, here=request.full_path.rstrip("?"))
+                           authors=authors, words=words, passage_of=passage_of,
+                           here=request.full_path.rstrip("?"))
 
 
 def _form_decision() -> DecisionRequest:

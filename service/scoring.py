@@ -85,14 +85,19 @@ class Reason:
     source: str  # "keyword" or "model"
     verdict: str  # what this reason alone asks for: review or reject
     detail: str
+    # the passage of a long comment whose score this is (offsets in the original text)
+    passage: tuple[int, int] | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        reason: dict[str, Any] = {
             "rule": self.rule,
             "source": self.source,
             "verdict": self.verdict,
             "detail": self.detail,
         }
+        if self.passage:
+            reason["start"], reason["end"] = self.passage
+        return reason
 
 
 @dataclass(frozen=True)
@@ -117,19 +122,26 @@ class Decision:
         }
 
 
-def model_reasons(scores: Mapping[str, float], policy: Policy) -> list[Reason]:
-    """Return a reason for every rule whose score reaches its review or reject threshold."""
+def model_reasons(
+    scores: Mapping[str, float], policy: Policy,
+    passages: Mapping[str, tuple[int, int]] | None = None,
+) -> list[Reason]:
+    """Return a reason for every rule whose score reaches its review or reject threshold.
+
+    :param passages: per rule, the passage of a long comment its score comes from, if not the
+        whole comment; the reason names it.
+    """
     reasons = []
     for rule in RULES:
         score, limits = scores[rule], policy.thresholds[rule]
+        passage = (passages or {}).get(rule)
+        scored = "passage score" if passage else "score"
         if score >= limits.reject:
-            reasons.append(
-                Reason(rule, "model", REJECT, f"score {score:.2f} >= reject {limits.reject:.2f}")
-            )
+            reasons.append(Reason(rule, "model", REJECT,
+                                  f"{scored} {score:.2f} >= reject {limits.reject:.2f}", passage))
         elif score >= limits.review:
-            reasons.append(
-                Reason(rule, "model", REVIEW, f"score {score:.2f} >= review {limits.review:.2f}")
-            )
+            reasons.append(Reason(rule, "model", REVIEW,
+                                  f"{scored} {score:.2f} >= review {limits.review:.2f}", passage))
     return reasons
 
 
@@ -245,27 +257,43 @@ def keyword_reasons(
 
 def words_behind(text: str, reasons: Sequence[Mapping[str, Any]], model_version: str | None,
                  bundle: ModelBundle) -> dict[str, list[str]]:
-    """Return, per rule a model reason names, the comment's words that raised its score most.
+    """Return, per rule a model reason names, the comment's words that raised its score most,
+    read in the passage that gave the score when a long comment's passage did.
 
     For the review pages, not the scoring path: naming them costs about one more scoring of
     the comment. Only when ``bundle`` is the model that gave the reasons: another model weighs
     other words. A hold no listed word explains is otherwise a bare number to the moderator,
     and most clean comments held are such holds."""
-    rules = [r["rule"] for r in reasons if r.get("source") == "model" and r.get("rule") in RULES]
-    if not rules or model_version != bundle.version:
+    model = [r for r in reasons if r.get("source") == "model" and r.get("rule") in RULES]
+    if not model or model_version != bundle.version:
         return {}
-    return bundle.classifier.weighing_words(text, list(dict.fromkeys(rules)))
+    words: dict[str, list[str]] = {}
+    for reason in model:
+        scored = passage_of(text, reason) or text
+        words.update(bundle.classifier.weighing_words(scored, [reason["rule"]]))
+    return words
+
+
+def passage_of(text: str, reason: Mapping[str, Any]) -> str | None:
+    """Return the passage of ``text`` a stored reason points at, or None if it points at none
+    (a keyword reason, a whole comment's score, or offsets that do not fit the text)."""
+    start, end = reason.get("start"), reason.get("end")
+    if type(start) is int and type(end) is int and 0 <= start < end <= len(text):
+        return text[start:end]
+    return None
 
 
 def decide(
-    scores: Mapping[str, float], matches: Sequence[Match], policy: Policy, text: str = ""
+    scores: Mapping[str, float], matches: Sequence[Match], policy: Policy, text: str = "",
+    passages: Mapping[str, tuple[int, int]] | None = None,
 ) -> tuple[str, list[str], list[Reason]]:
     """Combine keyword matches and model scores into (verdict, flagged rules, reasons).
 
     The strictest reason wins: any block term or reject-level score rejects; a review-level score,
     or a suspect term the model supports, holds the comment for a moderator.
     """
-    reasons = keyword_reasons(matches, scores, policy, text) + model_reasons(scores, policy)
+    reasons = (keyword_reasons(matches, scores, policy, text)
+               + model_reasons(scores, policy, passages))
     verdict = max((r.verdict for r in reasons), key=_SEVERITY.__getitem__, default=APPROVE)
     fired = {r.rule for r in reasons}
     return verdict, [rule for rule in RULES if rule in fired], reasons
@@ -328,8 +356,8 @@ class Moderator:
     def score(self, text: str) -> Decision:
         """Score one comment."""
         state = self.state
-        probabilities = state.bundle.classifier.predict_proba_one(text)
-        return _decision(text, probabilities, state)
+        probabilities, spans = state.bundle.classifier.explain_proba_one(text)
+        return _decision(text, probabilities, spans, state)
 
     def score_batch(self, texts: Sequence[str], deadline: float | None = None) -> list[Decision]:
         """Score many comments, a vectorization pass per chunk; same answers as ``score``.
@@ -341,8 +369,9 @@ class Moderator:
         for chunk in _chunks(texts, BATCH_CHUNK_CHARS):
             if decisions and deadline is not None and time.monotonic() > deadline:
                 raise BatchTimeLimit(len(decisions), len(texts))
-            probabilities = state.bundle.classifier.predict_proba(chunk)
-            decisions += [_decision(t, p, state) for t, p in zip(chunk, probabilities, strict=True)]
+            probabilities, spans = state.bundle.classifier.explain_proba(chunk)
+            decisions += [_decision(*scored, state)
+                          for scored in zip(chunk, probabilities, spans, strict=True)]
         return decisions
 
 
@@ -373,8 +402,11 @@ def _chunks(texts: Sequence[str], max_chars: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _decision(text: str, probabilities, state: ServingState) -> Decision:
+def _decision(text: str, probabilities, spans, state: ServingState) -> Decision:
     scores = {rule: float(p) for rule, p in zip(RULES, probabilities, strict=True)}
+    passages = {rule: (int(start), int(end))
+                for rule, (start, end) in zip(RULES, spans, strict=True)
+                if (start, end) != (0, len(text))}
     matches = state.matcher.find(text)
-    verdict, flags, reasons = decide(scores, matches, state.policy, text)
+    verdict, flags, reasons = decide(scores, matches, state.policy, text, passages)
     return Decision(verdict, scores, flags, matches, reasons, state.bundle.version)

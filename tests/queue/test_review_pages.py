@@ -462,6 +462,23 @@ def test_a_reason_from_the_model_names_the_words_that_raised_its_score(queue_app
     assert "إهانة: درجة النموذج → مراجعة" in page and "الكلمات التي رفعت الدرجة" not in page
 
 
+def test_a_long_comment_held_for_one_passage_shows_that_passage(site, admin, moderator_browser):
+    """The moderator reads which sentences of a long comment the model held it for, escaped."""
+    assert admin.client.put("/v1/thresholds", headers=admin.headers,
+                            json={"insult": {"review": 0.0}}).status_code == 200
+    reasonable = ("الحكومة خاصها تراجع الأسعار ديال الخضرة فالأسواق لأن المواطن ما بقاش قادر "
+                  "يشري حتى الطماطم والبصل، والأجور باقية فبلاصتها من عشر سنين. ")
+    insulting = "هاد السيد كذاب ومنافق وما عندو حتى معقول <b>x</b>."
+    text = reasonable * 2 + insulting + " " + reasonable * 2
+    assert site.submit("c-1", text)["status"] == "pending"
+    page = html(moderator_browser.get("/review/comments/c-1"))
+    assert "إهانة: درجة النموذج → مراجعة" in page and "passage score" in page
+    quoted = re.search(r'<blockquote class="passage"[^>]*>([^<]*)</blockquote>', page)
+    assert quoted and quoted.group(1) == insulting.replace("<", "&lt;").replace(">", "&gt;")
+    words = re.search(r'الكلمات التي رفعت الدرجة: <bdi class="words">([^<]*)</bdi>', page)
+    assert words and set(words.group(1).split("، ")) <= set(normalize_for_model(insulting).split())
+
+
 def test_keyword_page_forms_are_for_admins(admin_browser, moderator_browser, site):
     assert 'name="term"' not in html(moderator_browser.get("/review/keywords"))
     page = html(admin_browser.get("/review/keywords"))

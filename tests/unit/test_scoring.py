@@ -175,3 +175,65 @@ def test_a_batch_past_its_deadline_stops_between_chunks(moderator, monkeypatch):
     assert (late.value.scored, late.value.total) == (2, 4)  # the first chunk is always scored
     assert len(moderator.score_batch(texts[:2], deadline=time.monotonic() - 1)) == 2
     assert len(moderator.score_batch(texts, deadline=time.monotonic() + 60)) == 4
+
+
+# A long comment: two long reasonable sentences, one insulting sentence, two more reasonable ones.
+REASONABLE = ("الحكومة خاصها تراجع الأسعار ديال الخضرة فالأسواق لأن المواطن ما بقاش قادر يشري حتى "
+              "الطماطم والبصل، والأجور باقية فبلاصتها من عشر سنين. ")
+INSULTING = "هاد السيد كذاب ومنافق وما عندو حتى معقول."
+LONG_COMMENT = REASONABLE * 2 + INSULTING + " " + REASONABLE * 2
+
+
+def test_a_long_comment_scores_as_its_most_violating_passage(moderator):
+    """Scored whole, the insulting sentence is a fifth of the comment and its score falls."""
+    from service.text.passages import passages
+
+    decision = moderator.score(LONG_COMMENT)
+    cuts = passages(LONG_COMMENT)
+    assert len(cuts) > 1 and INSULTING in [LONG_COMMENT[a:b] for a, b in cuts]
+    alone = moderator.score(INSULTING).scores
+    classifier = moderator.bundle.classifier
+    whole = classifier._calibrate(classifier.margins([LONG_COMMENT]))[0]  # the whole, alone
+    assert decision.scores["insult"] == pytest.approx(alone["insult"])
+    assert decision.scores["insult"] > whole[0] + 0.2
+    for rule in decision.scores:  # every rule: the highest of the whole and each passage
+        pieces = [moderator.score(LONG_COMMENT[a:b]).scores[rule] for a, b in cuts]
+        assert decision.scores[rule] >= max(pieces) - 1e-9
+
+
+def test_a_comment_no_longer_than_a_tweet_is_scored_whole(moderator):
+    from service.text.passages import LONG_COMMENT_CHARS
+
+    text = REASONABLE + INSULTING  # two passages, but under the length passages are read from
+    assert len(text) <= LONG_COMMENT_CHARS
+    classifier = moderator.bundle.classifier
+    whole = classifier._calibrate(classifier.margins([text]))[0]
+    assert list(moderator.score(text).scores.values()) == pytest.approx(list(whole))
+
+
+def test_a_reason_from_a_passage_points_at_it(moderator):
+    decision = moderator.score(LONG_COMMENT)
+    assert decision.verdict == "review" and decision.flags == ["insult"]
+    (reason,) = [r.to_dict() for r in decision.reasons]
+    start = LONG_COMMENT.index(INSULTING)
+    assert reason["start"] == start and reason["end"] == start + len(INSULTING)
+    assert reason["detail"].startswith("passage score ")
+    # a short comment's reason is about the whole comment: no offsets
+    (short,) = [r.to_dict() for r in moderator.score(INSULTING).reasons]
+    assert set(short) == {"rule", "source", "verdict", "detail"}
+    assert short["detail"].startswith("score ")
+    assert [d.to_dict() for d in moderator.score_batch([LONG_COMMENT, INSULTING])] == [
+        decision.to_dict(), moderator.score(INSULTING).to_dict()]
+
+
+@pytest.mark.parametrize(("reason", "passage"), [
+    ({"start": 3, "end": 7}, "defg"),
+    ({"start": 0, "end": 10}, "abcdefghij"),
+    ({}, None), ({"start": 3}, None), ({"start": 7, "end": 3}, None),
+    ({"start": 3, "end": 11}, None), ({"start": -1, "end": 3}, None),
+    ({"start": "3", "end": "7"}, None), ({"start": True, "end": 3}, None),
+])
+def test_a_stored_reason_names_its_passage_only_if_it_fits_the_text(reason, passage):
+    from service.scoring import passage_of
+
+    assert passage_of("abcdefghij", reason) == passage
