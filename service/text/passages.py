@@ -22,8 +22,10 @@ import re
 LONG_COMMENT_CHARS = 300
 
 # Longest passage, in characters. On round 18's first probe (130 long comments, read to choose
-# this): 120 held 4 of its 75 clean comments and missed 5 of 55 violations, 160 held 3 and
-# missed 6, 200 held 4 and missed 9, 300 held 3 and missed 13; the whole comment alone, 2 and 40.
+# this; round 17's model): 100 held 5 of its 75 clean comments and missed 4 of 55 violations, 120
+# held 4 and missed 4, 160 held 3 and missed 6, 200 held 4 and missed 9, 300 held 3 and missed 13;
+# the whole comment alone, 2 and 40. Of the two near the corpus's longest comments, the one that
+# holds fewer clean comments.
 PASSAGE_CHARS = 160
 
 # A sentence ends at . ! ? ؟ ; ؛ or an ellipsis followed by a space, or at a line break. A mark
