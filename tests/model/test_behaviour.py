@@ -124,6 +124,28 @@ def test_flagged_held_out_comments_mostly_keep_their_verdict_with_a_word_cut(mod
     assert kept / len(flagged) >= 0.95, f"{kept}/{len(flagged)} kept their verdict"
 
 
+def test_flagged_held_out_comments_buried_in_a_long_comment_are_mostly_still_held(
+    moderator, flagged, held_out
+):
+    """Each flagged comment among clean held-out comments, one a line, to 600 characters or more:
+    a long comment where one line breaks a rule. Scored whole, round 17's model still held 12% of
+    them (the rest of the comment outweighs the line); scored passage by passage too, 56%, and
+    round 18's model 60% (a passage of up to 160 characters still gathers the line with a
+    neighbour on another subject). The bound is a floor under that."""
+    rng = random.Random(5)
+    clean = [e.text for e in held_out if not any(e.label(r) for r in RULES)]
+
+    def buried(text: str) -> str:
+        lines = [text]
+        while sum(map(len, lines)) < 600:
+            lines.insert(rng.randrange(len(lines) + 1), rng.choice(clean))
+        return "\n".join(lines)
+
+    decisions = moderator.score_batch([buried(text) for text, _ in flagged])
+    held = sum(d.verdict != "approve" for d in decisions)
+    assert held / len(flagged) >= 0.5, f"{held}/{len(flagged)} still held"
+
+
 def test_clean_held_out_comments_are_rarely_held(moderator, held_out):
     clean = [e.text for e in held_out if not any(e.label(r) for r in RULES)]
     assert len(clean) >= 100

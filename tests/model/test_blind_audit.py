@@ -69,6 +69,12 @@ violations, with the shipped lists.
   model holds 1 of its 170 clean comments and lets 16 of the 150 violations through (11%); round
   17's, trained with training/corpus/codeswitch.jsonl written by another who never saw it and
   reading words cut by a glued mark ("9a7.ba", found in its misses), holds 1 and lets 12 through.
+- long_probe_round18.tsv (260 comments, round 18, two reviewers): comments of 366 to 1,366
+  characters, most violations one sentence inside a reasonable argument. Round 17's model, which
+  scored a comment whole, held 2 of the 150 clean comments and let 75 of the 110 violations
+  through (68%); scoring long comments passage by passage too (chosen on the first reviewer's half
+  only), 3 and 10; round 18's model, trained with training/corpus/long.jsonl written by others
+  who never saw it, 3 and 5.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
@@ -76,7 +82,8 @@ rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement 
 time in four) and round 9's religion probe, whose violations without a slur the classifier alone
 must find, 40% for round 10's probe, where it finds about two in three, 30% for round
 11's, 40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi, and 25% for
-round 14's of Darija and round 15's of French, 15% for round 17's of mixed languages."""
+round 14's of Darija and round 15's of French, 15% for round 17's of mixed languages and 10% for
+round 18's of long comments."""
 
 from pathlib import Path
 
@@ -96,6 +103,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "darija_probe_round14.tsv": 0.25,
     "french_probe_round15.tsv": 0.25,
     "mixed_probe_round17.tsv": 0.15,
+    "long_probe_round18.tsv": 0.10,
 }
 
 
