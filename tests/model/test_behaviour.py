@@ -129,9 +129,12 @@ def test_flagged_held_out_comments_buried_in_a_long_comment_are_mostly_still_hel
 ):
     """Each flagged comment among clean held-out comments, one a line, to 600 characters or more:
     a long comment where one line breaks a rule. Scored whole, round 17's model still held 12% of
-    them (the rest of the comment outweighs the line); scored passage by passage too, 56%, and
-    round 18's model 60% (a passage of up to 160 characters still gathers the line with a
-    neighbour on another subject). The bound is a floor under that."""
+    them (the rest of the comment outweighs the line); scored passage by passage too, 40%, and
+    round 18's model 48%. A passage of up to 160 characters still gathers the line with a
+    neighbour on another subject, and a passage's margin is blended with 15% of the whole
+    comment's, here all clean comments on other subjects: on its own margin alone round 18's
+    model held 60% of them, but also 11 instead of 6 of 195 clean long comments on six re-drawn
+    splits (service/classifier.py, PASSAGE_WEIGHT). The bound is a floor under 48%."""
     rng = random.Random(5)
     clean = [e.text for e in held_out if not any(e.label(r) for r in RULES)]
 
@@ -143,7 +146,7 @@ def test_flagged_held_out_comments_buried_in_a_long_comment_are_mostly_still_hel
 
     decisions = moderator.score_batch([buried(text) for text, _ in flagged])
     held = sum(d.verdict != "approve" for d in decisions)
-    assert held / len(flagged) >= 0.5, f"{held}/{len(flagged)} still held"
+    assert held / len(flagged) >= 0.45, f"{held}/{len(flagged)} still held"
 
 
 def test_clean_held_out_comments_are_rarely_held(moderator, held_out):

@@ -73,8 +73,8 @@ violations, with the shipped lists.
   characters, most violations one sentence inside a reasonable argument. Round 17's model, which
   scored a comment whole, held 2 of the 150 clean comments and let 75 of the 110 violations
   through (68%); scoring long comments passage by passage too (chosen on the first reviewer's half
-  only), 3 and 10; round 18's model, trained with training/corpus/long.jsonl written by others
-  who never saw it, 3 and 5.
+  only), 2 and 11; round 18's model, trained with training/corpus/long.jsonl written by others
+  who never saw it, 3 and 6.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held) and, for violations, a
 floor under what models have reached: 10% missed for the first audit and the general ones of
