@@ -18,7 +18,6 @@ from itertools import chain, repeat
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from service.text.arabic import join_cut_word, normalize_for_model
 from service.text.passages import LONG_COMMENT_CHARS, passages
@@ -209,15 +208,20 @@ class CommentClassifier:
         lengths = np.fromiter(map(len, ids), np.int64, len(ids))
         rows = np.repeat(np.arange(len(ids)), lengths)
         columns = np.fromiter(chain.from_iterable(ids), np.int64, int(lengths.sum()))
-        shape = (len(ids), self.n_features)
-        # duplicates are summed: a feature's count in its comment
-        matrix = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)), shape=shape)
-        matrix.sum_duplicates()
+        # A feature's count in its comment: one sort of (row, feature) keys. scipy's COO-to-CSR
+        # conversion and scikit-learn's normalize() with its input checks cost as much as the
+        # arithmetic for a batch of a few long comments (a long comment's passages are one).
+        keys, counts = np.unique(rows * self.n_features + columns, return_counts=True)
+        rows, columns = np.divmod(keys, self.n_features)
+        data = counts.astype(np.float64)
         if self._sublinear:
-            np.log(matrix.data, out=matrix.data)
-            matrix.data += 1.0
-        matrix.data *= self._idf[matrix.indices]
-        return normalize(matrix, copy=False) if len(ids) else matrix  # as TfidfVectorizer does
+            np.log(data, out=data)
+            data += 1.0
+        data *= self._idf[columns]
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(ids)))
+        data /= norms[rows]  # unit length, as TfidfVectorizer's rows (a row with no feature: none)
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(ids)))))
+        return sparse.csr_matrix((data, columns, indptr), shape=(len(ids), self.n_features))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Return calibrated probabilities, shape (len(texts), n_rules): per rule, the higher of
