@@ -33,6 +33,7 @@ from service.db import upgrade
 from service.keywords import KeywordMatcher, load_keyword_entries
 from service.model import load_artifact
 from service.scoring import Moderator
+from service.text.passages import LONG_COMMENT_CHARS
 from training.baseline import BASELINE_FILE, fit_baseline
 from training.data import read_corpus, read_paths
 from training.train import TrainingParams, split_examples
@@ -219,6 +220,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     time_each(baseline.predict_proba_one, warm_up)  # the same warm-up for the baseline
     results["baseline: 3 pipelines"] = percentiles(time_each(baseline.predict_proba_one, singles))
+    # Comments over LONG_COMMENT_CHARS are scored whole and passage by passage: what that costs.
+    long_comments = [text for text in pool if len(text) > LONG_COMMENT_CHARS]
+    if long_comments:
+        results[f"ours: full verdict, {len(long_comments)} long comments"] = percentiles(
+            time_each(moderator.score, long_comments)
+        )
+        results[f"baseline: {len(long_comments)} long comments"] = percentiles(
+            time_each(baseline.predict_proba_one, long_comments)
+        )
 
     with threadpool_limits(1):  # "on one core": no BLAS threads behind either side's back
         ours_batch = throughput(moderator.score_batch, batch_texts)
