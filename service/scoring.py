@@ -384,8 +384,8 @@ class BatchTimeLimit(Exception):
 
 
 # The characters vectorized together between two looks at the clock. The slowest text we could
-# build costs about 22 us a character (docs/benchmarks.md), so a chunk is about a second at worst,
-# and a batch of ordinary comments (under 300 characters) is one to six chunks of hundreds.
+# build costs about 27 us a character, read whole and in passages (docs/benchmarks.md), so a
+# chunk is about 1.3 s at worst, and a batch of ordinary comments is one to six chunks of hundreds.
 BATCH_CHUNK_CHARS = 50_000
 
 
