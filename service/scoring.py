@@ -267,10 +267,12 @@ def words_behind(text: str, reasons: Sequence[Mapping[str, Any]], model_version:
     model = [r for r in reasons if r.get("source") == "model" and r.get("rule") in RULES]
     if not model or model_version != bundle.version:
         return {}
-    words: dict[str, list[str]] = {}
+    rules_by_text: dict[str, list[str]] = {}  # one weighing per text read, not per rule
     for reason in model:
-        scored = passage_of(text, reason) or text
-        words.update(bundle.classifier.weighing_words(scored, [reason["rule"]]))
+        rules_by_text.setdefault(passage_of(text, reason) or text, []).append(reason["rule"])
+    words: dict[str, list[str]] = {}
+    for scored, rules in rules_by_text.items():
+        words.update(bundle.classifier.weighing_words(scored, list(dict.fromkeys(rules))))
     return words
 
 
