@@ -135,6 +135,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "show_less": {"ar": "عرض أقل", "fr": "Afficher moins"},
     "hidden_marks": {"ar": "كلمات مميزة في الجزء المخفي: {n}",
                      "fr": "Termes surlignés dans la partie masquée : {n}"},
+    "hidden_passage": {"ar": "المقطع الذي نال الدرجة في الجزء المخفي",
+                       "fr": "Le passage qui a reçu ce score est dans la partie masquée"},
 }
 
 

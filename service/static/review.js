@@ -51,30 +51,39 @@
   //
   // Highlighted matches are never hidden silently: while a text is folded, the line beside the
   // button says how many highlighted words lie in the hidden part (in red if one is a block
-  // term). We chose a count over unfolding every card with a match below the fold because held
-  // comments usually have matches, so unfolding them would bring back the wall of text; the
-  // count tells the moderator to look, and the matched terms are listed under the scores anyway.
+  // term), and whether the passage a model score came from reaches into it. We chose a count
+  // over unfolding every card with a match below the fold because held comments usually have
+  // matches, so unfolding them would bring back the wall of text; the count tells the moderator
+  // to look, and the matched terms are listed under the scores anyway.
   //
   // Comment text is untrusted: this code only adds classes and sets textContent from the
   // labels the server wrote in data attributes; it never builds HTML.
   var MIN_HIDDEN_LINES = 2;
   var folds = [];
 
+  function isBelow(element, bottom) {
+    var rects = element.getClientRects();  // one per line the element spans
+    for (var i = 0; i < rects.length; i++) {
+      if (rects[i].top >= bottom - 1) { return true; }
+    }
+    return false;
+  }
+
   function hiddenMarks(text) {
     var bottom = text.getBoundingClientRect().bottom;
     var count = 0;
     var block = false;
     Array.prototype.forEach.call(text.querySelectorAll("mark"), function (mark) {
-      var rects = mark.getClientRects();  // one per line a mark spans
-      for (var i = 0; i < rects.length; i++) {
-        if (rects[i].top >= bottom - 1) {
-          count += 1;
-          block = block || mark.classList.contains("kw-block");
-          return;
-        }
+      if (isBelow(mark, bottom)) {
+        count += 1;
+        block = block || mark.classList.contains("kw-block");
       }
     });
-    return { count: count, block: block };
+    // The passage a model score came from (a long comment's): said apart from the words.
+    var passage = Array.prototype.some.call(text.querySelectorAll(".passage"), function (span) {
+      return isBelow(span, bottom);
+    });
+    return { count: count, block: block, passage: passage };
   }
 
   function render(fold) {
@@ -82,11 +91,13 @@
     fold.text.classList.toggle("clamped", !expanded);
     fold.button.setAttribute("aria-expanded", expanded ? "true" : "false");
     fold.button.textContent = expanded ? fold.button.dataset.less : fold.button.dataset.show;
-    var hidden = expanded ? { count: 0, block: false } : hiddenMarks(fold.text);
-    fold.note.textContent = hidden.count
-      ? fold.note.dataset.template.replace("{n}", String(hidden.count)) : "";
+    var hidden = expanded ? { count: 0, block: false, passage: false } : hiddenMarks(fold.text);
+    var notes = [];
+    if (hidden.count) { notes.push(fold.note.dataset.template.replace("{n}", String(hidden.count))); }
+    if (hidden.passage) { notes.push(fold.note.dataset.passage); }
+    fold.note.textContent = notes.join(" · ");
     fold.note.classList.toggle("block", hidden.block);
-    fold.note.hidden = !hidden.count;
+    fold.note.hidden = !notes.length;
   }
 
   function measure(fold) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,8 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def served(tmp_path, model_dir):
+@contextmanager
+def serving(tmp_path: Path, model_dir: Path, thresholds: dict):
     """The service under gunicorn on a fresh SQLite database, a moderator, and a live receiver."""
     keywords = tmp_path / "keywords"
     keywords.mkdir()
@@ -59,18 +60,27 @@ def served(tmp_path, model_dir):
         "MODERATION_DATABASE_URL": url, "MODERATION_MODEL_DIR": str(model_dir),
         "MODERATION_KEYWORD_DIR": str(keywords), "MODERATION_API_KEYS": json.dumps([SITE_KEY]),
         "MODERATION_SECRET_KEY": "browser-test-secret-key-0123456789",
-        "MODERATION_THRESHOLDS": json.dumps(KEYWORDS_ONLY),
+        "MODERATION_THRESHOLDS": json.dumps(thresholds),
         "MODERATION_WEBHOOK_URL": receiver.url, "MODERATION_WEBHOOK_SECRET": SECRET,
         "MODERATION_OUTBOX_POLL_SECONDS": "0.2",
     }, workers=2, log_path=tmp_path / "gunicorn.log").start()
-    for comment_id, text in [("c-1", SUSPECT), ("c-2", "الوزير مكلخ وصافي"), ("c-xss", XSS)]:
-        status, body = http("POST", server.base + "/v1/comments", {
-            "id": comment_id, "text": text, "article_id": "a1", "author_id": "u1",
-            "article_title": "مقال"}, SITE)
-        assert status == 201 and body["status"] == "pending"
-    yield server, receiver
-    server.stop()
-    receiver.stop()
+    try:
+        yield server, receiver
+    finally:
+        server.stop()
+        receiver.stop()
+
+
+@pytest.fixture
+def served(tmp_path, model_dir):
+    """Keyword lists alone decide, and three comments wait in the queue."""
+    with serving(tmp_path, model_dir, KEYWORDS_ONLY) as (server, receiver):
+        for comment_id, text in [("c-1", SUSPECT), ("c-2", "الوزير مكلخ وصافي"), ("c-xss", XSS)]:
+            status, body = http("POST", server.base + "/v1/comments", {
+                "id": comment_id, "text": text, "article_id": "a1", "author_id": "u1",
+                "article_title": "مقال"}, SITE)
+            assert status == 201 and body["status"] == "pending"
+        yield server, receiver
 
 
 def test_moderator_works_the_queue_with_the_keyboard(chromium, served):
@@ -305,3 +315,46 @@ def test_long_comment_is_whole_without_javascript_and_on_its_page(chromium, long
     assert text.inner_text() == LONG_MATCH_BELOW
     assert not text.evaluate(LAST_MARK_BELOW_FOLD)
     context.close()
+
+
+# A long comment held by the model for one sentence at its end, far below the fold.
+REASONABLE_LINE = ("الحكومة خاصها تراجع الأسعار ديال الخضرة فالأسواق لأن المواطن ما بقاش قادر "
+                   "يشري حتى الطماطم والبصل، والأجور باقية فبلاصتها من عشر سنين.")
+INSULTING_LINE = "هاد السيد كذاب ومنافق ومكلخ وما عندو حتى معقول."
+
+
+def test_the_passage_a_long_comment_was_held_for_is_marked_and_never_hidden_silently(
+        chromium, tmp_path, model_dir):
+    # Every insult score holds its comment, so the model's reason is where its score peaks.
+    thresholds = dict(KEYWORDS_ONLY, insult={"suspect": 0.0, "review": 0.0, "reject": 0.9999})
+    text = "\n".join([REASONABLE_LINE] * 12 + [INSULTING_LINE])
+    with serving(tmp_path, model_dir, thresholds) as (server, _):
+        status, body = http("POST", server.base + "/v1/comments", {
+            "id": "c-passage", "text": text, "article_id": "a1", "author_id": "u3"}, SITE)
+        assert status == 201 and body["status"] == "pending"
+        assert [match["term"] for match in body["matches"]] == ["مكلخ"]
+        context = chromium.new_context(locale="ar-MA")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, server.base)
+        card = page.locator("#c-c-passage")
+        passage = card.locator("p.text span.passage")
+        assert passage.count() == 1 and passage.inner_text() == INSULTING_LINE
+        assert passage.get_attribute("data-rule") == "insult"
+        assert passage.get_attribute("title") == "المقطع الذي نال الدرجة"
+        assert passage.locator("mark.kw-suspect").inner_text() == "ومكلخ"  # nested in it
+        # Folded, the passage is below the fold, and the line beside the button says so.
+        text_box, note = card.locator("p.text"), card.locator(".hidden-marks")
+        assert text_box.evaluate(LONG_TEXT_CHECK)["clamped"]
+        assert note.is_visible() and note.inner_text() == (
+            "كلمات مميزة في الجزء المخفي: 1 · المقطع الذي نال الدرجة في الجزء المخفي")
+        assert "block" not in note.get_attribute("class").split()
+        assert text_box.inner_text() == text
+        card.locator("button.text-toggle").click()
+        assert passage.is_visible() and note.is_hidden()
+        # In French, the same note in French.
+        page.goto(server.base + "/review/queue?lang=fr")
+        note = page.locator("#c-c-passage .hidden-marks")
+        assert note.inner_text() == ("Termes surlignés dans la partie masquée : 1 · "
+                                     "Le passage qui a reçu ce score est dans la partie masquée")
+        context.close()

@@ -320,6 +320,33 @@ def test_highlight_merges_overlaps_and_ignores_bad_offsets():
     assert out.endswith("ولد الحرام</mark>")
 
 
+def test_highlight_wraps_a_reasons_passage_around_the_keyword_marks_inside_it():
+    text = "<i>x</i> هاد السيد حمار وكذاب. والباقي كلام عادي"
+    word, sentence = text.index("حمار"), text.index("هاد")
+    out = str(highlight(text, [
+        {"rule": "insult", "level": "block", "term": "حمار", "start": word, "end": word + 4}],
+        [{"rule": "insult", "source": "keyword", "verdict": "reject", "detail": "no offsets"},
+         {"rule": "insult", "source": "model", "start": sentence, "end": text.index(".") + 1},
+         {"rule": "religion", "source": "model", "start": word, "end": word + 2},  # overlaps
+         {"rule": "insult", "source": "model", "start": 3, "end": 999}],  # outside the text
+        '"passage"'))
+    assert out.startswith("&lt;i&gt;x&lt;/i&gt; <span class=\"passage\" "
+                          'data-rule="insult religion" title="&#34;passage&#34;">هاد السيد <mark')
+    assert out.count("<span") == 1 and out.count("<mark") == 1
+    assert 'حمار</mark> وكذاب.</span> والباقي كلام عادي' in out
+
+
+def test_highlight_splits_a_keyword_mark_at_a_passages_edge_so_the_html_nests():
+    text = "ولد الحرام هنا"
+    out = str(highlight(text, [{"rule": "insult", "level": "block", "term": "ولد الحرام",
+                                "start": 0, "end": 10}],
+                        [{"rule": "insult", "start": 4, "end": 14}]))
+    assert out.startswith('<mark class="kw kw-block" data-rule="insult" title="insult/block: '
+                          'ولد الحرام">ولد </mark>'
+                          '<span class="passage" data-rule="insult" title=""><mark class="kw')
+    assert out.endswith(">الحرام</mark> هنا</span>")
+
+
 def test_deciding_from_the_card(site, moderator_browser):
     site.submit("c-1", SUSPECT)
     response = moderator_browser.post("/review/comments/c-1/decision", {
@@ -477,6 +504,12 @@ def test_a_long_comment_held_for_one_passage_shows_that_passage(site, admin, mod
     assert quoted and quoted.group(1) == insulting.replace("<", "&lt;").replace(">", "&gt;")
     words = re.search(r'الكلمات التي رفعت الدرجة: <bdi class="words">([^<]*)</bdi>', page)
     assert words and set(words.group(1).split("، ")) <= set(normalize_for_model(insulting).split())
+    # The card marks the same passage in the comment's text, here and in the queue.
+    escaped = insulting.replace("<", "&lt;").replace(">", "&gt;")
+    marked_passage = r'<span class="passage" data-rule="insult" title="([^"]*)">([^<]*)</span>'
+    for shown in (page, html(moderator_browser.get("/review/queue", status="pending"))):
+        marked = re.search(marked_passage, shown)
+        assert marked and marked.groups() == ("المقطع الذي نال الدرجة", escaped)
 
 
 def test_keyword_page_forms_are_for_admins(admin_browser, moderator_browser, site):
