@@ -18,6 +18,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from service.scoring import passage_of  # the one check that stored offsets fit the text
+
 _MARK = Markup('<mark class="kw kw-{level}" data-rule="{rules}" title="{title}">{text}</mark>')
 _PASSAGE = Markup('<span class="passage" data-rule="{rules}" title="{title}">{text}</span>')
 
@@ -27,11 +29,8 @@ Span = tuple[int, int, list]
 def _spans(text: str, items: Iterable[Mapping[str, Any]]) -> list[Span]:
     """Return sorted, merged (start, end, items) spans of the items that lie inside ``text``;
     items without integer offsets (a keyword reason, a whole comment's score) are left out."""
-    valid = sorted(
-        (item for item in items
-         if type(item.get("start")) is int and type(item.get("end")) is int
-         and 0 <= item["start"] < item["end"] <= len(text)),
-        key=lambda item: (item["start"], item["end"]))
+    valid = sorted((item for item in items if passage_of(text, item) is not None),
+                   key=lambda item: (item["start"], item["end"]))
     merged: list[Span] = []
     for item in valid:
         if merged and item["start"] < merged[-1][1]:  # overlapping: one mark covers both
