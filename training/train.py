@@ -90,9 +90,11 @@ class TrainingParams:
     min_df: int = 2
     # Per rule, the known features a comment needs for its full weight; fewer shrink it toward the
     # rule's prior (service/classifier.py, evidence_scale). A comment of two or three words has
-    # 20-40, a typical one 190. Religion only: "le Coran", "allah akbar" were rejected on one
-    # topic word, while a short insult is an insult (docs/evaluation.md has the measurements).
-    full_evidence: tuple[tuple[str, int], ...] = (("religion", 120),)
+    # 20-40, a typical one 190. Religion since round 9 ("le Coran", "allah akbar" were rejected
+    # on one topic word), incitement since round 20 ("اليهود", "les chiites", "ils" were
+    # rejected: a group's name or a pronoun is a topic, not hate); never insult, since a short
+    # insult is an insult (docs/evaluation.md has the measurements).
+    full_evidence: tuple[tuple[str, int], ...] = (("incitement", 80), ("religion", 120))
     C: float = 4.0
     corpus_weight: float = 3.0
     # Clean corpus comments tagged hard_negative (they name a religion, a people, an animal...)

@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from service.keywords import DEFAULT_KEYWORD_DIR, GROUPS_FILE, load_fillers
 from service.rules import RULES
 from tests import evasion
 from training.data import read_corpus
@@ -168,3 +169,39 @@ def test_adding_an_insult_raises_the_insult_score(moderator):
         moderator.score(base + " الحمار الحقير").scores["insult"]
         > moderator.score(base).scores["insult"]
     )
+
+
+def groups_named_alone() -> list[str]:
+    """Each group of the lists' groups.txt as a reader names it in a one- or two-word reply: the
+    Arabic plural with its article, the French plural with and without "les", the Arabizi word."""
+    names = []
+    for group in load_fillers(DEFAULT_KEYWORD_DIR / GROUPS_FILE):
+        if group.script == "french":
+            plural = group.name if group.name.endswith("s") else group.name + "s"
+            names += [plural, f"les {plural}"]
+        else:
+            names.append(group.name)
+    return names
+
+
+def test_a_group_named_alone_is_not_rejected_and_rarely_held(moderator):
+    """Naming a group is not hate. Round 19's model rejected 19 of these 96 names ("اليهود",
+    "les chiites", "dzayriyin"): each word was in more attacks than clean comments, and alone it
+    carried a whole comment's weight. Incitement now scales short comments toward its prior, as
+    religion does (training/train.py, full_evidence)."""
+    names = groups_named_alone()
+    decisions = moderator.score_batch(names)
+    held = [(name, d.verdict) for name, d in zip(names, decisions, strict=True)
+            if d.verdict != "approve"]
+    assert not [name for name, verdict in held if verdict == "reject"], held
+    assert len(held) / len(names) <= 0.02, held
+
+
+# Replies that name no one: a pronoun or demonstrative alone, "no", "these people"
+SHORT_REPLIES = ["ils", "eux", "leur", "ces gens", "هم", "هوما", "هادو", "هؤلاء", "homa",
+                 "hadou", "لا", "non"]
+
+
+@pytest.mark.parametrize("text", SHORT_REPLIES)
+def test_a_short_reply_that_names_no_one_is_approved(verdict, text):
+    assert verdict(text) == "approve"

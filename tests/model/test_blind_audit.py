@@ -82,6 +82,12 @@ violations, with the shipped lists.
   trained with training/corpus/pronouns.jsonl written by another who never saw it, 9 (3.0%) and
   17 (11%). No model has met the 2% target on its clean comments yet: its bound is 3.5%, a floor
   under round 19's figure, until one does.
+- short_probe_round20.tsv (278 comments, round 20, one reviewer): comments of one to six words,
+  replies, pronouns, groups named alone or kindly, formulas and short criticism, and short
+  violations of every rule. Round 19's model held 8 of the 181 clean comments (4.4%, 7 rejected:
+  "الشيعة", "les chiites") and let 14 of the 97 violations through; round 20's, whose incitement
+  rule scales short comments toward its prior and which was trained with
+  training/corpus/brief.jsonl written by another who never saw it, 2 and 15 (15%).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 3.5% on round 19's
 probe, which no model has met the target on yet) and, for violations, a floor under what models
@@ -90,8 +96,9 @@ round 8's, round 11's general one (its calm incitement is missed one time in fou
 religion probe, whose violations without a slur the classifier alone must find, 40% for round
 10's probe, where it finds about two in three, 30% for round 11's, 40% for round 12's probe of
 calm incitement, 35% for round 13's of Arabizi, and 25% for round 14's of Darija and round 15's
-of French, 15% for round 17's of mixed languages and round 19's of groups, and 10% for round
-18's of long comments."""
+of French, 15% for round 17's of mixed languages and round 19's of groups, 10% for round 18's
+of long comments, and 20% for round 20's of short comments, where a short attack in ordinary
+words gives the classifier little to read."""
 
 from pathlib import Path
 
@@ -113,6 +120,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "mixed_probe_round17.tsv": 0.15,
     "long_probe_round18.tsv": 0.10,
     "groups_probe_round19.tsv": 0.15,
+    "short_probe_round20.tsv": 0.20,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.

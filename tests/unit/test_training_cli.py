@@ -250,7 +250,7 @@ def test_a_version_written_meanwhile_by_another_training_is_a_clear_error(tmp_pa
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
-    ([], (("religion", 120),)),
+    ([], (("incitement", 80), ("religion", 120))),
     (["--full-evidence", "religion=0"], (("religion", 0),)),
     (["--full-evidence", "religion=80", "--full-evidence", "insult=40"],
      (("religion", 80), ("insult", 40))),
