@@ -79,6 +79,36 @@ def test_hard_negatives_are_approved(verdict, text):
     assert verdict(text) == "approve"
 
 
+# Sharp criticism of officials and of the article, written before round 21's model was trained.
+# The corpus had held four times as many insults of ministers as criticism of them, so "وزير"
+# weighed toward insult: round 20's model rejected "وزير غير كفء" (an incompetent minister) and
+# the known failure below (0.90), and scored the first of these 0.70 (round 21's: 0.09).
+CRITICISM = [
+    "هذا المسؤول ليس أهلا للمنصب الذي يشغله",
+    "الوزير غير كفء لإدارة قطاع الصحة ويجب أن يرحل",
+    "المقال سطحي والكاتب منحاز ولم يقرأ التقرير",
+    "هاد الرئيس ديال الجماعة ما دار والو فخمس سنين، خاصو يتحاسب",
+    "المدرب ماشي فالمستوى، الخطة ديالو فاشلة",
+    "had lwazir makay3ref walo f lqita3 dyalo, khasso ymchi",
+    "ra2is jama3a ma9edch l had lmas2oulia",
+    "Ce ministre est incompétent et a menti sur les chiffres du chômage",
+    "Cette maire n'est pas à la hauteur, elle doit démissionner",
+    "Le maire ما دار حتى projet، خاصو يستقيل",
+    "هاد الوزير incompétent، ماشي قد المسؤولية",
+]
+CRITICISM_KNOWN_FAILURES = [
+    ("هاد الوزيرة غير كتصور وما كتخدم والو",
+     "Darija 'غير' (only) after 'هاد' (this) reads as an insult's frame: held for review, 0.81"),
+]
+
+
+@pytest.mark.parametrize("text", CRITICISM + [
+    pytest.param(text, marks=pytest.mark.xfail(strict=False, reason=why))
+    for text, why in CRITICISM_KNOWN_FAILURES])
+def test_sharp_criticism_of_officials_is_approved(verdict, text):
+    assert verdict(text) == "approve"
+
+
 @pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize(
     ("lang", "text", "rule"),

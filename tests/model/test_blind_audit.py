@@ -88,6 +88,12 @@ violations, with the shipped lists.
   "الشيعة", "les chiites") and let 14 of the 97 violations through; round 20's, whose incitement
   rule scales short comments toward its prior and which was trained with
   training/corpus/brief.jsonl written by another who never saw it, 2 and 15 (15%).
+- officials_probe_round21.tsv (355 comments, round 21, one reviewer): the harshest legitimate
+  criticism of ministers, mayors, the coach, judges, the article's writer, against the same
+  criticism with name-calling. Round 20's model held 5 of the 229 clean comments (2.2%, 3
+  rejected: "هذا المسؤول غير كفء لهذا المنصب") and let 18 of the 126 violations through (14%);
+  round 21's, trained with training/corpus/officials.jsonl written by others who never saw it
+  (its second half asked for after those held comments were read), 2 and 18.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 3.5% on round 19's
 probe, which no model has met the target on yet) and, for violations, a floor under what models
@@ -98,7 +104,8 @@ religion probe, whose violations without a slur the classifier alone must find, 
 calm incitement, 35% for round 13's of Arabizi, and 25% for round 14's of Darija and round 15's
 of French, 15% for round 17's of mixed languages and round 19's of groups, 10% for round 18's
 of long comments, and 20% for round 20's of short comments, where a short attack in ordinary
-words gives the classifier little to read."""
+words gives the classifier little to read, and for round 21's of insults of officials, which
+the classifier must tell from criticism as harsh in words the lists do not hold."""
 
 from pathlib import Path
 
@@ -121,6 +128,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "long_probe_round18.tsv": 0.10,
     "groups_probe_round19.tsv": 0.15,
     "short_probe_round20.tsv": 0.20,
+    "officials_probe_round21.tsv": 0.20,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
