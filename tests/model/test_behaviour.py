@@ -80,9 +80,10 @@ def test_hard_negatives_are_approved(verdict, text):
 
 
 # Sharp criticism of officials and of the article, written before round 21's model was trained.
-# The corpus had held four times as many insults of ministers as criticism of them, so "وزير"
-# weighed toward insult: round 20's model rejected "وزير غير كفء" (an incompetent minister) and
-# the known failure below (0.90), and scored the first of these 0.70 (round 21's: 0.09).
+# Per comment, "وزير" (minister) was four times as frequent among the corpus's insults as among
+# its clean comments, so it weighed toward insult: round 20's model rejected "وزير غير كفء" (an
+# incompetent minister) and the known failure below (0.90), and scored the first of these 0.70
+# (round 21's: 0.09).
 CRITICISM = [
     "هذا المسؤول ليس أهلا للمنصب الذي يشغله",
     "الوزير غير كفء لإدارة قطاع الصحة ويجب أن يرحل",
