@@ -74,16 +74,11 @@ def test_minimum_functionality(moderator, lang, text, rule):
         assert decision.verdict != "approve" and rule in decision.flags, decision.to_dict()
 
 
-@pytest.mark.parametrize("text", HARD_NEGATIVES)
-def test_hard_negatives_are_approved(verdict, text):
-    assert verdict(text) == "approve"
-
-
-# Sharp criticism of officials and of the article, written before round 21's model was trained.
-# Per comment, "وزير" (minister) was four times as frequent among the corpus's insults as among
-# its clean comments, so it weighed toward insult: round 20's model rejected "وزير غير كفء" (an
-# incompetent minister) and the known failure below (0.90), and scored the first of these 0.70
-# (round 21's: 0.09).
+# Hard negatives too: sharp criticism of officials and of the article, written before round 21's
+# model was trained. Per comment, "وزير" (minister) was four times as frequent among the corpus's
+# insults as among its clean comments, so it weighed toward insult: round 20's model rejected
+# "وزير غير كفء" (an incompetent minister) and the known failure below (0.90), and scored the
+# first of these 0.70 (round 21's: 0.09).
 CRITICISM = [
     "هذا المسؤول ليس أهلا للمنصب الذي يشغله",
     "الوزير غير كفء لإدارة قطاع الصحة ويجب أن يرحل",
@@ -103,10 +98,10 @@ CRITICISM_KNOWN_FAILURES = [
 ]
 
 
-@pytest.mark.parametrize("text", CRITICISM + [
+@pytest.mark.parametrize("text", HARD_NEGATIVES + CRITICISM + [
     pytest.param(text, marks=pytest.mark.xfail(strict=False, reason=why))
     for text, why in CRITICISM_KNOWN_FAILURES])
-def test_sharp_criticism_of_officials_is_approved(verdict, text):
+def test_hard_negatives_are_approved(verdict, text):
     assert verdict(text) == "approve"
 
 
