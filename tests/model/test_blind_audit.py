@@ -94,6 +94,12 @@ violations, with the shipped lists.
   rejected: "هذا المسؤول غير كفء لهذا المنصب") and let 18 of the 126 violations through (14%);
   round 21's, trained with training/corpus/officials.jsonl written by others who never saw it
   (its second half asked for after those held comments were read), 2 and 18.
+- words_probe_round22.tsv (436 comments, round 22, one reviewer): the vocabulary of swearing,
+  slurs and blasphemous curses in many spellings, against the same words said innocently
+  (animals, news of a prostitution ring, insults reported or condemned) and sharp criticism.
+  Round 21's model with round 21's lists held 3 of the 218 clean comments and let 23 of the 218
+  violations through (11%); with round 22's lists, reviewed by another who never saw it, 3 and 18
+  (8%).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 3.5% on round 19's
 probe, which no model has met the target on yet) and, for violations, a floor under what models
@@ -105,7 +111,8 @@ calm incitement, 35% for round 13's of Arabizi, and 25% for round 14's of Darija
 of French, 15% for round 17's of mixed languages and round 19's of groups, 10% for round 18's
 of long comments, and 20% for round 20's of short comments, where a short attack in ordinary
 words gives the classifier little to read, and for round 21's of insults of officials, which
-the classifier must tell from criticism as harsh in words the lists do not hold."""
+the classifier must tell from criticism as harsh in words the lists do not hold, and 12% for
+round 22's of the lists' words, where the lists catch most and the rest are words they lack."""
 
 from pathlib import Path
 
@@ -129,6 +136,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "groups_probe_round19.tsv": 0.15,
     "short_probe_round20.tsv": 0.20,
     "officials_probe_round21.tsv": 0.20,
+    "words_probe_round22.tsv": 0.12,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.

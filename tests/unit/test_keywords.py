@@ -405,7 +405,8 @@ def test_shipped_lists_are_valid():
     written = [line for rule in RULES for line in
                (DEFAULT_KEYWORD_DIR / f"{rule}.tsv").read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")]
-    assert 150 <= len(written) <= 400 < len(SHIPPED_ENTRIES)
+    # 400 until round 22 added 125 terms, each measured on the training splits (docs/evaluation.md)
+    assert 150 <= len(written) <= 600 < len(SHIPPED_ENTRIES)
 
 
 @pytest.mark.parametrize("entry", SHIPPED_ENTRIES, ids=lambda e: f"{e.rule}-{e.term}")
@@ -482,6 +483,14 @@ def test_shipped_allowed_words_never_match(shipped, word):
     "ابوي يا عزوتي يا جعلني فداه", "يا اخواني وعزوتي", "عزيني نعزيك", "جتك وكسة",
     "وكسة الامارات لاتزال قوية", "دنياك بأكملها على عرضها و الطول", "من عطائك تخجلين",
     "اللهم آت نفسي تقواها وزكها", "دون كزب ونفاق", "قال ستار بكس ترمز لشخصية",
+    # round 22, Arabizi skeletons of proposed terms that were dropped: khra is also "another"
+    # (khra 3la: shit on), n7wi also grammar (I fuck), l97ab a spelling of the punishment
+    # (9a7ab: whores)
+    "mara khra 3la had lmawdo3, khasna nhdro", "l2ostad dyal n7wi w sarf mzyan",
+    "l7okm kan khfif bzaf, l97ab khasso ykon 9ase7",
+    # and words of round 22's allow list
+    "شريت صباط نايكي جديد", "عرصة مولاي عبد السلام فمراكش", "مباراة في البليدة",
+    "une balade en quad dans le désert de Merzouga", "الزلزال جعل القرية عاليها سافلها",
 ])
 def test_shipped_lists_leave_innocent_text_alone(shipped, text):
     assert [m for m in shipped.find(text) if m.level == "block"] == []
@@ -777,7 +786,8 @@ def test_audited_ambiguous_words_are_suspect(shipped, text, term):
     ("دينمك", "religion", "دين مك"), ("din mmak", "religion", "din mmak"),
     ("زبي", "insult", "زب"), ("ابن الكلب", "insult", "ابن الكلب"),
     ("sale arabe", "incitement", "sale arabe"), ("SALE MAROCAIN", "incitement", "sale marocain"),
-    ("nique ta mère", "insult", "nique"), ("nik mok", "insult", "nik mok"),
+    ("nique ta mère", "insult", "nique ta mère"), ("niquetamère", "insult", "nique ta mère"),
+    ("nik mok", "insult", "nik mok"),
     # the terms the audit found missing
     ("الله ينعل بوك", "insult", "ينعل بوك"), ("ينعل جد بوك", "insult", "ينعل جد"),
     ("ينعل والديك", "insult", "ينعل والديك"), ("الله ينعل دينك", "religion", "ينعل دين"),
@@ -822,6 +832,14 @@ def test_audited_ambiguous_words_are_suspect(shipped, text, term):
     ("sale juive", "incitement", "sale juive"),
     ("يلعن السوريين", "incitement", "يلعن السوريين"),
     ("ناري شر موطة", "insult", "شرموطة"), ("زا مل", "insult", "زامل"),
+    # round 22: forms the lists lacked (docs/keyword-review.md)
+    ("يا ابن الزانية", "insult", "ابن الزانية"), ("ولاد الكلب هادو", "insult", "ولاد الكلب"),
+    ("بنت الكلب هاديك", "insult", "بنت الكلب"), ("كسختك", "insult", "كس ختك"),
+    ("الله ينعل طاسيلة بوك", "insult", "ينعل طاسيلة"), ("nta wld lkelb", "insult", "wld lkelb"),
+    ("يلعن ربكم", "religion", "يلعن رب"), ("n3al rabbkom", "religion", "n3al rab"),
+    ("طز في الإسلام", "religion", "طز في الاسلام"),
+    ("coran de merde", "religion", "coran de merde"),
+    ("تفو على اليهود", "incitement", "تفو على اليهود"),
 ])
 def test_audited_block_terms_are_caught(shipped, text, rule, term):
     assert (rule, "block", term) in [(m.rule, m.level, m.term) for m in shipped.find(text)]
