@@ -405,7 +405,7 @@ def test_shipped_lists_are_valid():
     written = [line for rule in RULES for line in
                (DEFAULT_KEYWORD_DIR / f"{rule}.tsv").read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")]
-    # 400 until round 22 added 125 terms, each measured on the training splits (docs/evaluation.md)
+    # 400 until round 22 added 123 terms, each measured on the training splits (docs/evaluation.md)
     assert 150 <= len(written) <= 600 < len(SHIPPED_ENTRIES)
 
 
@@ -488,6 +488,9 @@ def test_shipped_allowed_words_never_match(shipped, word):
     # (9a7ab: whores)
     "mara khra 3la had lmawdo3, khasna nhdro", "l2ostad dyal n7wi w sarf mzyan",
     "l7okm kan khfif bzaf, l97ab khasso ykon 9ase7",
+    # ... and of terms held to suspect: Nike, new shoes (n3al jdad, not "n3al jed", damn the
+    # grandfather of), and the debate on children born outside marriage
+    "عقد نايك مع الجامعة الملكية", "n3al jdad f souk", "حكم اولاد الزنا في الميراث",
     # and words of round 22's allow list
     "شريت صباط نايكي جديد", "عرصة مولاي عبد السلام فمراكش", "مباراة في البليدة",
     "une balade en quad dans le désert de Merzouga", "الزلزال جعل القرية عاليها سافلها",
