@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.keywords import DEFAULT_KEYWORD_DIR, KeywordListError, KeywordMatcher
+from service.keywords import DEFAULT_KEYWORD_DIR, KeywordListError, KeywordMatcher, Match
 from service.rules import RULES
 from training.cli import command_parser, print_error, reports_user_errors
 from training.data import CORPUS_DIR, Example, read_corpus, read_paths
@@ -54,30 +54,29 @@ class ListChange:
     unflagged: dict[str, Counter]  # rule -> label name -> comments no longer flagged for it
 
 
-def strongest_levels(matcher: KeywordMatcher, text: str) -> dict[str, str]:
-    """Return, per rule the lists flag ``text`` for, the strongest level among its matches."""
+def strongest_levels(matches: Iterable[Match]) -> dict[str, str]:
+    """Return, per rule the ``matches`` flag a comment for, the strongest level among them."""
     levels: dict[str, str] = {}
-    for match in matcher.find(text):
+    for match in matches:
         if _STRENGTH[match.level] > _STRENGTH[levels.get(match.rule)]:
             levels[match.rule] = match.level
     return levels
 
 
-def compare_lists(base: KeywordMatcher, edited: KeywordMatcher, examples: Iterable[Example],
+def compare_lists(base: KeywordMatcher, edited: KeywordMatcher, examples: Sequence[Example],
                   examples_per_term: int = 3) -> ListChange:
     """Count, comment by comment, what the edited lists flag that the base lists do not."""
     effects: dict[tuple[str, str, str], TermEffect] = {}
     unflagged: dict[str, Counter] = defaultdict(Counter)
-    read = 0
     for example in examples:
-        read += 1
-        before = strongest_levels(base, example.text)
-        after = strongest_levels(edited, example.text)
+        matches = edited.find(example.text)
+        before = strongest_levels(base.find(example.text))
+        after = strongest_levels(matches)
         for rule in set(before) - set(after):
             unflagged[rule][LABELS[example.label(rule)]] += 1
         # One comment counts once per term, however often the term occurs in it.
         credited = set()
-        for match in edited.find(example.text):
+        for match in matches:
             key = (match.rule, match.level, match.term)
             if key in credited or _STRENGTH[match.level] <= _STRENGTH[before.get(match.rule)]:
                 continue
@@ -91,7 +90,7 @@ def compare_lists(base: KeywordMatcher, edited: KeywordMatcher, examples: Iterab
     # Per rule, the riskiest first (the most clean comments), then the most used.
     ordered = sorted(effects.values(), key=lambda e: (e.rule, -e.counts["clean"],
                                                        -e.counts["violating"], e.term))
-    return ListChange(read, ordered, dict(unflagged))
+    return ListChange(len(examples), ordered, dict(unflagged))
 
 
 def format_change(change: ListChange, width: int = 100) -> str:
