@@ -46,6 +46,14 @@ Matching is by whole token, with the clitics of Arabic and Darija around a stem:
   a star after a word is also a footnote ("مني*", "put*"). Arabizi terms are not guessed this way:
   their digits are letters, and their skeletons are too short to guess from.
 
+An emoji is a word of a term ("🖕", "{person} 🐷", "{group} 🐒", "القران 💩"): such terms are read
+by a second matcher whose words include each emoji, so that everywhere else an emoji stays a gap
+between words (above). Skin tones are folded away by the normalizer (🖕🏿 is 🖕), a flag is one
+word of two letters (🇩🇿), a run of the same emoji is read from its first ("الوزير🐷🐷🐷"), and a
+run of emoji glued between two letters cuts a word rather than being read ("lafar😡9a"). A
+template of emoji only ("{group} 🐒") is read with the groups or people of every script, French
+ones as French words.
+
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
 ``fold_leet`` only, because French words run through the Arabizi skeleton meet innocent ones
 (chienne and chine are both "cin").
@@ -72,6 +80,7 @@ from typing import NamedTuple
 from service.rules import RULES
 from service.text.arabic import (
     ARABIZI_DIGITS,
+    EMOJI,
     IN_WORD_MARKS,
     MappedText,
     apply_nfkc,
@@ -163,6 +172,13 @@ _TOKEN_RE = re.compile(  # an Arabic-script word, or a Latin one with leetspeak 
     rf"[{_ARABIC}]+"
     rf"|[@$\u20ac]?[^{_NOT_LATIN}]+(?:[@$\u20ac!]+[^{_NOT_LATIN}]+)*"  # EURO SIGN reads "e"
 )
+# An emoji is a token of its own for emoji terms only ("{person} 🐷", "🖕"): a flag is its two
+# regional indicator letters (🇩🇿); skin tones are gone by now (normalize_for_matching).
+_EMOJI_TOKEN = "[\U0001f1e6-\U0001f1ff]{2}|" f"[{EMOJI}]"
+_EMOJI_TOKEN_RE = re.compile(_EMOJI_TOKEN)
+_TOKEN_OR_EMOJI_RE = re.compile(f"{_TOKEN_RE.pattern}|{_EMOJI_TOKEN}")
+# a run of emoji with a letter or digit just before it and just after it
+_IN_WORD_EMOJI_RE = re.compile(f"(?<=[^\\W_])(?:{_EMOJI_TOKEN})+(?=[^\\W_])")
 _ARABIC_RE = re.compile(f"[{_ARABIC}]")
 # Punctuation that ends a clause: a phrase never runs across it ("Salé, marocain"). A full stop
 # counts only next to a space: glued between two words ("ولد.الحرام") a dot is a disguise. So do
@@ -208,6 +224,9 @@ class KeywordEntry:
     level: str
     term: str
     note: str = ""
+    # matched as a French or English word (leetspeak only), whatever the note says: a French
+    # group's name in a template of emoji only ("juif 🐷")
+    leet_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,9 +260,25 @@ def _token(word: str) -> _Token:
     return _Token(word, _ARABIC_RE.match(word) is not None)
 
 
-def tokenize(normalized: str) -> list[str]:
-    """Split normalized text into Arabic-script and Latin-script words."""
-    return _TOKEN_RE.findall(normalized)
+def tokenize(normalized: str, emoji: bool = False) -> list[str]:
+    """Split normalized text into Arabic-script and Latin-script words, and with ``emoji`` each
+    emoji as a word too, but for emoji glued between two letters, which cut a word ("ز😡امل")."""
+    if not emoji:
+        return _TOKEN_RE.findall(normalized)
+    return [token.group() for token in _TOKEN_OR_EMOJI_RE.finditer(normalized)
+            if not _EMOJI_TOKEN_RE.match(token.group())
+            or not _IN_WORD_EMOJI_RE.match(normalized, _emoji_run_start(normalized, token.start()))]
+
+
+def _emoji_run_start(normalized: str, start: int) -> int:
+    """Return where the run of emoji that holds the emoji at ``start`` begins."""
+    while start > 0 and _EMOJI_TOKEN_RE.match(normalized, start - 1):
+        start -= 1
+    return start
+
+
+def _is_emoji_term(entry: KeywordEntry) -> bool:
+    return any(_EMOJI_TOKEN_RE.fullmatch(token.text) for token in _term_tokens(entry.term))
 
 
 def _strip_prefixes(token: str, prefixes: tuple[str, ...], min_rest: int) -> list[str]:
@@ -391,13 +426,15 @@ def _is_allowed_as_written(word: str, allow: frozenset[str]) -> bool:
 # --- Terms ---------------------------------------------------------------------------------------
 
 def _is_leet_only(entry: KeywordEntry) -> bool:
+    if entry.leet_only:
+        return True
     language = _NOTE_LANGUAGE_RE.match(entry.note.lower())
     return bool(language) and language.group(1) in _LEET_ONLY_LANGUAGES
 
 
 @lru_cache(maxsize=16_384)
 def _term_tokens(term: str) -> tuple[_Token, ...]:
-    return tuple(map(_token, tokenize(normalize_for_matching(term))))
+    return tuple(map(_token, tokenize(normalize_for_matching(term), emoji=True)))
 
 
 def _strip_term_article(word: str, single: bool = False) -> str:
@@ -447,8 +484,9 @@ def entry_problem(entry: KeywordEntry) -> str | None:
         return (f"term {entry.term!r} is a template: {', '.join(SLOT_FILES)} are read in the "
                 "list files only; write the term for one group or person")
     tokens = _term_tokens(entry.term)
-    if not tokens or not any(_HAS_LETTER_RE.search(t.text) for t in tokens):
-        return f"term {entry.term!r} has no letters once normalized"
+    if not tokens or not any(_HAS_LETTER_RE.search(t.text) or _EMOJI_TOKEN_RE.fullmatch(t.text)
+                             for t in tokens):
+        return f"term {entry.term!r} has no letters or emoji once normalized"
     return None
 
 
@@ -502,8 +540,20 @@ class KeywordMatcher:
 
     CACHE_SIZE = 50_000
 
-    def __init__(self, entries: Iterable[KeywordEntry], allow: Iterable[str] = ()):
+    def __init__(self, entries: Iterable[KeywordEntry], allow: Iterable[str] = (), *,
+                 emoji: bool = False):
         self.entries: tuple[KeywordEntry, ...] = tuple(entries)
+        # Terms with an emoji ("🖕", "{person} 🐷") are read by a second matcher, whose words
+        # include each emoji: in this one's words an emoji is a gap, so that "ز😡امل" is read
+        # joined and "ولد 😡 الحرام" as the phrase.
+        indexed = self.entries
+        self._emoji: KeywordMatcher | None = None
+        if not emoji:
+            indexed = tuple(entry for entry in self.entries if not _is_emoji_term(entry))
+            with_emoji = [entry for entry in self.entries if _is_emoji_term(entry)]
+            if with_emoji:
+                self._emoji = KeywordMatcher(with_emoji, allow, emoji=True)
+        self._reads_emoji = emoji
         self._singles: dict[str, list[KeywordEntry]] = {}
         self._heads: dict[str, list[_Phrase]] = {}
         self._split_heads: dict[str, list[tuple[str, KeywordEntry]]] = {}
@@ -521,12 +571,14 @@ class KeywordMatcher:
         # words masked with "*" ("p*te", "ق**ة").
         self._maskable: dict[str, list[tuple[str, KeywordEntry]]] = {}  # by first letter
         self._cache_masked: dict[tuple[str, int], tuple[KeywordEntry, ...]] = {}
-        for number, entry in enumerate(self.entries, 1):
+        for number, entry in enumerate(indexed, 1):
             problem = entry_problem(entry)
             if problem:
                 raise ValueError(f"keyword entry {number} ({entry.rule}/{entry.term!r}): {problem}")
             self._index(entry)
             tokens = _term_tokens(entry.term)
+            if emoji:  # an emoji is not masked with stars
+                continue
             if len(tokens) == 1 and not tokens[0].arabic and _is_leet_only(entry):
                 key = fold_leet(tokens[0].text)
             elif len(tokens) == 1 and tokens[0].arabic:
@@ -555,7 +607,8 @@ class KeywordMatcher:
         if len(tokens) == 1:
             for key in _term_word_keys(tokens[0], arabizi, single=True):
                 self._singles.setdefault(key, []).append(entry)
-            if len(tokens[0].text) == 2:  # "ز ب": too few letters for the normalizer to join
+            if len(tokens[0].text) == 2 and not self._reads_emoji:  # "ز ب": too few letters
+                # for the normalizer to join (a flag, "🇩🇿", is two characters too)
                 first, second = (_Token(c, tokens[0].arabic) for c in tokens[0].text)
                 rest = (frozenset(_term_word_keys(second, False)),)
                 for key in _term_word_keys(first, False):
@@ -566,11 +619,27 @@ class KeywordMatcher:
         rest = tuple(frozenset(_term_word_keys(t, arabizi, inner=True)) for t in tokens[1:])
         for key in _term_word_keys(tokens[0], arabizi):
             self._heads.setdefault(key, []).append(_Phrase(entry, rest))
+        if self._reads_emoji:
+            self._index_joined_before_emoji(entry, tokens, arabizi)
+            return
         joined = "".join(t.text for t in tokens)
         if len(joined) >= _MIN_JOINED_PHRASE and len({t.arabic for t in tokens}) == 1:
             word = _Token(joined, tokens[0].arabic)
             for key in _term_word_keys(word, arabizi, single=True):
                 self._singles.setdefault(key, []).append(entry)
+
+    def _index_joined_before_emoji(self, entry: KeywordEntry, tokens: tuple[_Token, ...],
+                                   arabizi: bool) -> None:
+        """Index a term of words then an emoji ("كاتب المقال 🐷") with its words also written as
+        one ("ك.ا.ت.ب ا.ل.م.ق.ا.ل 🐷" is joined by the normalizer into one word)."""
+        words, emoji = tokens[:-1], tokens[-1]
+        if (len(words) < 2 or not _EMOJI_TOKEN_RE.fullmatch(emoji.text)
+                or len({t.arabic for t in words}) != 1):
+            return
+        joined = _Token("".join(t.text for t in words), words[0].arabic)
+        rest = (frozenset(_term_word_keys(emoji, arabizi, inner=True)),)
+        for key in _term_word_keys(joined, arabizi):
+            self._heads.setdefault(key, []).append(_Phrase(entry, rest))
 
     def _index_split(self, entry: KeywordEntry, token: _Token) -> None:
         """Index a one-word Arabic term by every way a space can cut it in two ("شر موطة",
@@ -746,11 +815,31 @@ class KeywordMatcher:
             found += self._glued_hits(normalized, words)
         if "*" in normalized:
             found += self._masked_hits(normalized, words)
+        emoji_words: list[str] = []
+        emoji_found: list[_Hit] = []
+        if self._emoji is not None and _EMOJI_TOKEN_RE.search(normalized):
+            emoji_words = tokenize(normalized, emoji=True)
+            emoji_found = self._emoji._hits(emoji_words)
+            if _GLUED_RE.search(normalized):  # "🖕 ا_لكاتب"
+                emoji_found += self._emoji._glued_hits(normalized, emoji_words)
+        if not found and not emoji_found:
+            return []
+        mapped = normalize_with_offsets(text)
+        written = _WrittenWords(text) if self._allowed_as_written else None
+        matches = self._explained(found, words, normalized, mapped, written)
+        if emoji_found:
+            matches = _drop_covered(sorted(
+                matches + self._explained(emoji_found, emoji_words, normalized, mapped, written),
+                key=lambda m: (m.start, -m.end)))
+            matches.sort(key=lambda m: (m.start, m.end, m.rule))
+        return matches
+
+    def _explained(self, found: list[_Hit], words: list[str], normalized: str,
+                   mapped: MappedText, written: _WrittenWords | None) -> list[Match]:
+        """Return the hits that survive what the written text shows, as matches."""
         if not found:
             return []
         spans = _word_spans(normalized, words, max(last for _, last, _ in found))
-        mapped = normalize_with_offsets(text)
-        written = _WrittenWords(text) if self._allowed_as_written else None
         found = [hit for hit in found if self._stands(hit, written, mapped, spans)]
         allowed = self._allowed_phrase_spans(words) if self._allowed_phrases else []
         if allowed:
@@ -943,12 +1032,16 @@ def load_fillers(path: Path, kind: str = "group") -> list[Filler]:
     return fillers
 
 
-def _template_script(entry: KeywordEntry) -> str:
-    """Return the script of the words a template takes: its own for Arabic letters, else French
-    for a French or English note, Arabizi otherwise."""
+def _template_scripts(entry: KeywordEntry) -> tuple[str, ...]:
+    """Return the scripts of the words a template takes: its own for Arabic letters, else French
+    for a French or English note, Arabizi otherwise; every script for a template of emoji only
+    ("{group} 🐒"), since readers put the emoji after a group's name written in any script."""
+    slot = _slot(entry.term) or ""
+    if not _HAS_LETTER_RE.search(entry.term.replace(slot, "")):
+        return GROUP_SCRIPTS
     if _ARABIC_RE.search(entry.term):
-        return "arabic"
-    return "french" if _is_leet_only(entry) else "arabizi"
+        return ("arabic",)
+    return ("french",) if _is_leet_only(entry) else ("arabizi",)
 
 
 def _fill(template: str, slot: str, word: str) -> str:
@@ -970,10 +1063,10 @@ def _expand(entry: KeywordEntry, fillers: Mapping[str, Iterable[Filler]]) -> lis
     slot = _slot(entry.term)
     if slot is None:
         return [entry]
-    script = _template_script(entry)
+    scripts = _template_scripts(entry)
     return [KeywordEntry(entry.rule, entry.level, _fill(entry.term, slot, filler.name),
-                         entry.note.replace(slot, filler.gloss))
-            for filler in fillers.get(slot, ()) if filler.script == script]
+                         entry.note.replace(slot, filler.gloss), filler.script == "french")
+            for filler in fillers.get(slot, ()) if filler.script in scripts]
 
 
 def _parse_template(rule: str, path: Path, number: int, line: str) -> KeywordEntry:
@@ -1006,8 +1099,9 @@ def load_rule_entries(rule: str, path: Path, allow: Iterable[str] = (),
         expanded = _expand(template, fillers)
         if not expanded:
             slot = _slot(template.term)
+            scripts = " or ".join(_template_scripts(template))
             raise KeywordListError(f"{path}:{number}: template {template.term!r} has no "
-                                   f"{_template_script(template)} {slot.strip('{}')} to fill it "
+                                   f"{scripts} {slot.strip('{}')} to fill it "
                                    f"({SLOT_FILES[slot]})")
         for entry in expanded:
             problem = entry_problem(entry)

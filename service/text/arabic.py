@@ -10,8 +10,9 @@ Three compositions serve three readers:
   by precompiled regexes (``_CharMap``), never a per-character Python loop.
 
 The character steps run in this order: NFKC, look-alike folding, lowercasing, then the deleting
-and folding maps (diacritics, tatweel, invisible characters, alef, hamza carriers, alef maksura,
-teh marbuta, Latin accents), then elongation is collapsed and spaced-out letters are joined.
+and folding maps (diacritics, tatweel, invisible characters, emoji skin tones, alef, hamza
+carriers, alef maksura, teh marbuta, Latin accents), then elongation is collapsed and spaced-out
+letters are joined.
 
 Every character step maps one character to a fixed string, so it is exact to apply it per
 character (how offsets are kept) or to the whole text (how it runs fast); ``_POST_FOLD_TABLE`` is
@@ -65,6 +66,11 @@ _INVISIBLES: tuple[tuple[int, int], ...] = (
     (0xFE00, 0xFE0F),  # VARIATION SELECTOR-1 .. VARIATION SELECTOR-16
     (0xFEFF, 0xFEFF),  # ZERO WIDTH NO-BREAK SPACE (byte order mark)
     (0xFFA0, 0xFFA0),  # HALFWIDTH HANGUL FILLER (renders blank)
+)
+
+# The five skin tones an emoji may carry (🖕🏻, 👏🏿): the gesture is the same in every tone.
+_EMOJI_MODIFIERS: tuple[tuple[int, int], ...] = (
+    (0x1F3FB, 0x1F3FF),  # EMOJI MODIFIER FITZPATRICK TYPE-1-2 .. TYPE-6
 )
 
 # Combining marks over Latin letters left after NFKC (no precomposed form): dropped with accents.
@@ -233,6 +239,7 @@ def _latin_accent_map() -> dict[str, str]:
 _DIACRITICS_TABLE = dict.fromkeys(_code_points(_ARABIC_MARKS))
 _TATWEEL_TABLE = {ord(_TATWEEL): None}
 _INVISIBLES_TABLE = dict.fromkeys(_code_points(_INVISIBLES))
+_EMOJI_MODIFIERS_TABLE = dict.fromkeys(_code_points(_EMOJI_MODIFIERS))
 _ALEF_TABLE = str.maketrans(_ALEF_VARIANTS)
 _HAMZA_TABLE = str.maketrans(_HAMZA_CARRIERS)
 _ALEF_MAKSURA_TABLE = str.maketrans(_ALEF_MAKSURA)
@@ -262,6 +269,7 @@ class _CharMap:
 _DIACRITICS_MAP = _CharMap(_DIACRITICS_TABLE)
 _TATWEEL_MAP = _CharMap(_TATWEEL_TABLE)
 _INVISIBLES_MAP = _CharMap(_INVISIBLES_TABLE)
+_EMOJI_MODIFIERS_MAP = _CharMap(_EMOJI_MODIFIERS_TABLE)
 _ALEF_MAP = _CharMap(_ALEF_TABLE)
 _HAMZA_MAP = _CharMap(_HAMZA_TABLE)
 _ALEF_MAKSURA_MAP = _CharMap(_ALEF_MAKSURA_TABLE)
@@ -338,6 +346,11 @@ def strip_tatweel(text: str) -> str:
 def strip_zero_width_and_bidi(text: str) -> str:
     """Remove zero-width characters, bidi controls, the BOM, soft hyphens and blank fillers."""
     return _INVISIBLES_MAP(text)
+
+
+def strip_emoji_modifiers(text: str) -> str:
+    """Remove the skin tones of emoji (🖕🏿 -> 🖕), so a listed emoji matches in every tone."""
+    return _EMOJI_MODIFIERS_MAP(text)
 
 
 def normalize_alef(text: str) -> str:
@@ -424,6 +437,7 @@ _POST_LOWERCASE_STEPS = (
     strip_diacritics,
     strip_tatweel,
     strip_zero_width_and_bidi,
+    strip_emoji_modifiers,
     normalize_alef,
     normalize_hamza_carriers,
     normalize_alef_maksura,
@@ -444,7 +458,8 @@ def _compose(steps, keys) -> dict[int, str | None]:
 
 _POST_FOLD_TABLE = _compose(
     _POST_LOWERCASE_STEPS,
-    {key for table in (_DIACRITICS_TABLE, _TATWEEL_TABLE, _INVISIBLES_TABLE, _ALEF_TABLE,
+    {key for table in (_DIACRITICS_TABLE, _TATWEEL_TABLE, _INVISIBLES_TABLE,
+                       _EMOJI_MODIFIERS_TABLE, _ALEF_TABLE,
                        _HAMZA_TABLE, _ALEF_MAKSURA_TABLE, _TEH_MARBUTA_TABLE, _LATIN_ACCENTS_TABLE)
      for key in table},
 )

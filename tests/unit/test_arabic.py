@@ -25,6 +25,7 @@ from service.text.arabic import (
     normalize_with_offsets,
     replace_urls_and_mentions,
     strip_diacritics,
+    strip_emoji_modifiers,
     strip_latin_accents,
     strip_tatweel,
     strip_zero_width_and_bidi,
@@ -92,6 +93,15 @@ def test_strip_tatweel():
 ])
 def test_strip_zero_width_and_bidi_removes_each_invisible(invisible):
     assert strip_zero_width_and_bidi(f"ز{invisible}ب k{invisible}alb") == "زب kalb"
+
+
+@pytest.mark.parametrize("tone", [chr(code) for code in range(0x1F3FB, 0x1F400)])
+def test_strip_emoji_modifiers_removes_each_skin_tone(tone):
+    assert strip_emoji_modifiers(f"🖕{tone} الوزير 👏{tone}👏") == "🖕 الوزير 👏👏"
+
+
+def test_emoji_without_a_skin_tone_are_kept():
+    assert normalize_for_matching("🐷 🐒 🇲🇦 ❤") == "🐷 🐒 🇲🇦 ❤"
 
 
 @pytest.mark.parametrize("alef", ["\u0623", "\u0625", "\u0622", "\u0671"])  # أ إ آ ٱ
@@ -285,6 +295,7 @@ DISGUISED = [
     ("c'est un ", "e\u0301ncule\u0301", " voilà", "encule"),
     ("\u200f", "قحبة\u064B\u200f", " ", "قحبه"),
     ("", "ﻻ", " شيء", "لا"),
+    ("", "🖕\U0001F3FF", " للكاتب", "🖕"),  # the skin tone highlighted with its emoji
 ]
 
 
