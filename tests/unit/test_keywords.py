@@ -1,6 +1,7 @@
 """The keyword matcher's rules, the list files' validation, the shipped lists against evasion."""
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from service.keywords import (
 )
 from service.rules import RULES
 from service.scoring import Policy, decide, is_mention
-from service.text.arabic import collapse_doubles, normalize_for_matching
+from service.text.arabic import EMOJI, collapse_doubles, normalize_for_matching
 from tests import evasion
 
 ENTRIES = [
@@ -286,6 +287,7 @@ def test_word_positions_agree_with_the_tokenizer():
     (KeywordEntry("insult", "blok", "x"), "unknown level"),
     (KeywordEntry("insult", "block", "\u064E\u0640"), "no letters"),
     (KeywordEntry("insult", "block", "123"), "no letters"),
+    (KeywordEntry("insult", "block", "!!"), "no letters or emoji"),
 ])
 def test_entry_problems(entry, problem):
     assert problem in entry_problem(entry)
@@ -368,6 +370,19 @@ def test_a_person_template_is_read_once_per_person_of_its_script(tmp_path):
         ("rak kelb", "")]
 
 
+def test_a_template_of_emoji_only_is_read_with_every_script(tmp_path):
+    """Readers put the emoji after a group's name in any script; a French name is then matched
+    as a French word (leetspeak only), as in a template noted "fr"."""
+    _write_lists(
+        tmp_path,
+        incitement_tsv="block\t{group} 🐒\temoji: {group} (are) monkeys\n",
+        groups_txt="arabic\tالافارقة\tAfricans\nfrench\tafricain\tAfrican\n"
+                   "arabizi\tlafar9a\tAfricans\n")
+    entries, _ = load_keyword_entries(tmp_path)
+    assert [(e.term, e.leet_only) for e in entries] == [
+        ("الافارقة 🐒", False), ("africain 🐒", True), ("lafar9a 🐒", False)]
+
+
 def test_a_one_word_allow_line_and_a_phrase(tmp_path):
     _write_lists(tmp_path, allow_txt="زكي\npique nique\n")
     assert load_keyword_entries(tmp_path)[1] == ["زكي", "pique nique"]
@@ -390,7 +405,26 @@ def test_unknown_rule_list(tmp_path):
 # --- The shipped lists ---------------------------------------------------------------------------
 
 SHIPPED_ENTRIES, SHIPPED_ALLOW = load_keyword_entries(DEFAULT_KEYWORD_DIR)
-BLOCK_ENTRIES = [e for e in SHIPPED_ENTRIES if e.level == "block"]
+_EMOJI_TERM_RE = re.compile(f"[{EMOJI}]")
+
+
+def _disguisable(entries: list[KeywordEntry]) -> list[KeywordEntry]:
+    """The entries whose disguises are tested: every term without an emoji, and one term with an
+    emoji per rule and words (of "الوزير 🐷" and "الوزير 🐶" only the first): disguises change
+    the words, and the emoji is one token whatever the words, so each further emoji would repeat
+    the test of the same words (and double the unit tests' time)."""
+    chosen, seen = [], set()
+    for entry in entries:
+        words = _EMOJI_TERM_RE.sub("", entry.term).strip()
+        if words == entry.term.strip():
+            chosen.append(entry)
+        elif (entry.rule, words) not in seen:
+            seen.add((entry.rule, words))
+            chosen.append(entry)
+    return chosen
+
+
+BLOCK_ENTRIES = _disguisable([e for e in SHIPPED_ENTRIES if e.level == "block"])
 
 
 def test_shipped_lists_are_valid():
@@ -515,6 +549,31 @@ def _is_arabic(term: str) -> bool:
 
 
 def _variants(term: str) -> dict[str, str]:
+    # An emoji has no letters to disguise: the words of an emoji term are disguised, the emoji
+    # stays where it is ("الوزير 🐷" -> "ا.ل.و.ز.ي.ر 🐷"). Their words are a phrase's first
+    # word, which takes a clitic as written, not onto a spaced-out article ("بالا.ل.و.ز.ي.ر" is
+    # the generator's "بال" + "الوزير"), and the normalizer joins three spaced letters or more:
+    # "y a 🐷" stays two letters, as "y a hmar" would be three words.
+    emoji = _EMOJI_EDGE_RE.search(term)
+    if emoji:
+        words = term[:emoji.start()] + term[emoji.end():]
+        variants = _word_variants(words)
+        variants.pop("clitic_dotted", None)
+        if len(_letters(words)) < 3:
+            del variants["spaced"], variants["dotted"]
+        return {name: variant + emoji.group() if emoji.start() else emoji.group() + variant
+                for name, variant in variants.items()}
+    return _word_variants(term)
+
+
+_EMOJI_EDGE_RE = re.compile(f"^[{EMOJI}]+ | [{EMOJI}]+$")  # an emoji term's emoji, and its space
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in normalize_for_matching(text) if c.isalnum())
+
+
+def _word_variants(term: str) -> dict[str, str]:
     variants = {
         "diacritics": evasion.add_diacritics(term),
         "elongated": evasion.elongate(term),
@@ -569,7 +628,13 @@ def test_block_terms_cut_in_two_by_a_space_are_caught(shipped, entry):
             (m.rule, m.level, m.start, m.end) for m in shipped.find(text)], variant
 
 
-@pytest.mark.parametrize("entry", BLOCK_ENTRIES, ids=[f"{e.rule}-{e.term}" for e in BLOCK_ENTRIES])
+# A one-letter word has no inside to cut ("ا 🐷", the Darija vocative before an emoji).
+GLUABLE_ENTRIES = [e for e in BLOCK_ENTRIES if evasion.in_word_places(e.term)
+                   or not _EMOJI_EDGE_RE.search(e.term)]
+
+
+@pytest.mark.parametrize("entry", GLUABLE_ENTRIES,
+                         ids=[f"{e.rule}-{e.term}" for e in GLUABLE_ENTRIES])
 def test_block_terms_cut_by_one_glued_mark_are_caught(shipped, entry):
     """A dot, dash, underscore, slash, bullet or emoji glued between any two letters of a word
     ("ق.حبة", "9a7-ba", "z_ebbi"): the matcher reads the parts joined."""
@@ -688,6 +753,80 @@ def test_emoji_between_words_keep_them_apart(matcher):
     assert terms(matcher, "قحبة😡يا") == ["قحبة"]
     assert terms(matcher, "كلب😂حمار") == ["كلب", "حمار"]
     assert matcher.find("ق😡a") == [] and matcher.find("ك 😡 لب") == []
+
+
+# --- Emoji as terms -------------------------------------------------------------------------------
+
+EMOJI_LISTS = [
+    KeywordEntry("insult", "suspect", "🖕", "emoji: the middle finger"),
+    KeywordEntry("insult", "block", "الوزير 🐷", "emoji: the minister (is) a pig"),
+    KeywordEntry("insult", "block", "nta 🐷", "emoji: you (are) a pig"),
+    KeywordEntry("insult", "block", "كاتب المقال 🐷", "emoji: the writer (is) a pig"),
+    KeywordEntry("incitement", "block", "الافارقة 🐒", "emoji: Africans (are) monkeys"),
+    KeywordEntry("incitement", "block", "africain 🐒", "", leet_only=True),
+    KeywordEntry("insult", "block", "قحبة", "darija: whore"),
+    KeywordEntry("insult", "block", "ولد الحرام", "darija: bastard"),
+]
+
+
+@pytest.fixture(scope="module")
+def emoji_matcher() -> KeywordMatcher:
+    return KeywordMatcher(EMOJI_LISTS)
+
+
+@pytest.mark.parametrize(("text", "term", "written"), [
+    ("🖕 للكاتب", "🖕", "🖕"),
+    ("🖕🏿", "🖕", "🖕🏿"),  # a skin tone is the same gesture, highlighted with it
+    ("الوزير 🐷", "الوزير 🐷", "الوزير 🐷"),
+    ("والوزير🐷🐷🐷 ما دار والو", "الوزير 🐷", "والوزير🐷"),  # a clitic, glued, repeated
+    ("NTA 🐷", "nta 🐷", "NTA 🐷"),
+    ("ك.ا.ت.ب ا.ل.م.ق.ا.ل 🐷", "كاتب المقال 🐷", "ك.ا.ت.ب ا.ل.م.ق.ا.ل 🐷"),  # joined words
+    ("الأفارقة 🐒🐒", "الافارقة 🐒", "الأفارقة 🐒"),
+    ("les Africains 🐒", "africain 🐒", "Africains 🐒"),
+    ("lafar😡9a", None, None),  # a word cut by an emoji is no emoji term
+])
+def test_emoji_terms_are_found_where_they_are_written(emoji_matcher, text, term, written):
+    matches = [m for m in emoji_matcher.find(text) if _EMOJI_TERM_RE.search(m.term)]
+    assert [(m.term, text[m.start:m.end]) for m in matches] == (
+        [(term, written)] if term else [])
+
+
+@pytest.mark.parametrize("text", [
+    "الوزير زار إفران 🐒",  # an animal emoji not said of the listed word
+    "الوزير، 🐷",  # a clause break between them
+    "المقال 🐷",  # a word the term does not hold
+    "les Africains 🐐",  # another emoji
+])
+def test_emoji_terms_need_their_words_next_to_their_emoji(emoji_matcher, text):
+    assert [m for m in emoji_matcher.find(text) if _EMOJI_TERM_RE.search(m.term)] == []
+
+
+def test_emoji_terms_leave_the_words_terms_as_they_were(emoji_matcher):
+    # an emoji is still a gap for the other terms: inside a word, and between a phrase's words
+    assert [m.term for m in emoji_matcher.find("ق🤬ح🤬ب🤬ة")] == ["قحبة"]
+    assert [m.term for m in emoji_matcher.find("ولد 😡 الحرام 🐷")] == ["ولد الحرام"]
+    assert [(m.term, m.level) for m in emoji_matcher.find("الوزير🐷 قحبة")] == [
+        ("الوزير 🐷", "block"), ("قحبة", "block")]
+
+
+@pytest.mark.parametrize("text", [
+    "قرد الماكاك 🐒 فغابة إفران كيشد الماكلة من يد السياح", "الحولي 🐑 وصل لـ5000 درهم",
+    "الحلوف 🐷 خسر الزرع ديال الفلاحة", "الحارس 🦁 وقف كلشي", "اللاعب ديالنا 🐐",
+    "الطريق رجعات كيف كانت 🤡", "Le singe de la médina 🐒 a volé mes lunettes 😂",
+    "الحارس دار 🖕 للجمهور وخدا توقيف",
+])
+def test_shipped_emoji_terms_leave_innocent_emoji_alone(shipped, text):
+    assert [m for m in shipped.find(text) if m.level == "block"] == []
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("الوزير 🐷🐷", "insult"), ("nta 🤡", "insult"), ("يا 💩", "insult"),
+    ("الصحفي🐕", "insult"), ("الأفارقة 🐒🐒", "incitement"), ("les juifs 🐷", "incitement"),
+    ("lafar9a 🐒", "incitement"), ("المهاجرين 🐀", "incitement"), ("القرآن 💩", "religion"),
+    ("le Coran 💩", "religion"),
+])
+def test_shipped_emoji_terms_reject_what_they_say(shipped, text, rule):
+    assert rule in {m.rule for m in shipped.find(text) if m.level == "block"}
 
 
 # --- Which term a match reports ------------------------------------------------------------------
