@@ -9,6 +9,7 @@ scikit-learn's numbers (tests/unit/test_model_artifact.py holds them to that).""
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -19,7 +20,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.text.arabic import join_cut_word, normalize_for_model
+from service.text.arabic import IN_WORD_MARKS, join_cut_word, normalize_for_model
 from service.text.passages import LONG_COMMENT_CHARS, passages
 
 CHAR_NGRAM_SIZES = (2, 3, 4, 5)
@@ -83,12 +84,26 @@ def _word_bounded(words: list[str]) -> list[str]:
 
 def word_features(word: str) -> list[str]:
     """The word itself and the char n-grams of the word padded with spaces; for a word cut by a
-    mark or emoji glued between its letters ("ق.حبه", "gh_ir"), those of the joined word too."""
+    mark or emoji glued between its letters ("beni_mellal", a hashtag), those of the joined word
+    too, and only those when the cut leaves a part of one or two letters ("ق.حبه", "gh_ir"): a
+    disguise then reads as the word it hides, where the parts' own n-grams moved the scores of
+    one flagged comment in twenty (docs/evaluation.md, round 23)."""
+    joined = join_cut_word(word)
+    if joined != word and _cuts_a_short_part(word):
+        return word_features(joined)
     padded = f" {word} "
     features = ["w:" + word] + [padded[i : i + size] for size in CHAR_NGRAM_SIZES
                                 for i in range(len(padded) - size + 1)]
-    joined = join_cut_word(word)
     return features + word_features(joined) if joined != word else features
+
+
+_CUT_PARTS_RE = re.compile(rf"[{IN_WORD_MARKS}]+")
+
+
+def _cuts_a_short_part(word: str) -> bool:
+    """Whether a mark glued inside the word leaves a part of one or two letters ("mai😡s",
+    "قحب.ة"): a disguise of one word, not two words joined (a hashtag, "Béni_Mellal")."""
+    return any(0 < len(part) < 3 for part in _CUT_PARTS_RE.split(word))
 
 
 def pair_features(words: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ from service.classifier import (
 )
 from service.model import ArtifactError, load_artifact, resolve_model_dir
 from service.rules import RULES
-from service.text.arabic import normalize_for_model
+from service.text.arabic import join_cut_word, normalize_for_model
 from tests.conftest import FIXTURES
 from training.train import TrainingParams, train
 
@@ -260,10 +260,20 @@ def test_cross_word_ngrams_add_only_grams_that_span_a_space():
 
 
 def test_a_word_cut_by_a_glued_mark_adds_the_features_of_the_joined_word():
-    cut, whole = extract_features("ya 9a7.ba"), extract_features("ya 9a7ba")
-    assert set(whole) - {"b:ya 9a7ba"} <= set(cut)  # the pair is of the words as written
-    assert "w:9a7.ba" in cut and "b:ya 9a7.ba" in cut
+    cut = extract_features("beni_mellal w lhouma")  # two words joined, as hashtags join them
+    assert {"w:beni_mellal", "i_mel", "w:benimellal", "imell"} <= set(cut)
     assert "w:9a7ba" not in extract_features("9a7ba.")  # a mark at the edge cuts nothing
+
+
+@pytest.mark.parametrize("cut", ["9a7.ba", "9.a7ba", "mai😡s", "ق.حبة", "الأفارق-ة"])
+def test_a_cut_that_leaves_a_part_of_one_or_two_letters_reads_as_the_joined_word(cut):
+    """A mark that leaves one or two letters on a side disguises one word: the classifier reads
+    the word as if uncut (round 23: the flagged held-out comments keep their verdict with one
+    mark glued inside a word 97.5% of the time over twelve seeds, 95.2% when the parts were read
+    too; docs/evaluation.md)."""
+    cut_text, whole_text = f"ya {cut}", f"ya {join_cut_word(cut)}"
+    pairs = {"b:" + normalize_for_model(text) for text in (cut_text, whole_text)}
+    assert set(extract_features(cut_text)) - pairs == set(extract_features(whole_text)) - pairs
 
 
 def test_each_cross_word_ngram_knows_the_words_it_takes_letters_from():
