@@ -9,7 +9,6 @@ scikit-learn's numbers (tests/unit/test_model_artifact.py holds them to that).""
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -20,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.text.arabic import IN_WORD_MARKS, join_cut_word, normalize_for_model
+from service.text.arabic import join_cut_word, normalize_for_model
 from service.text.passages import LONG_COMMENT_CHARS, passages
 
 CHAR_NGRAM_SIZES = (2, 3, 4, 5)
@@ -85,11 +84,11 @@ def _word_bounded(words: list[str]) -> list[str]:
 def word_features(word: str) -> list[str]:
     """The word itself and the char n-grams of the word padded with spaces; for a word cut by a
     mark or emoji glued between its letters ("beni_mellal", a hashtag), those of the joined word
-    too, and only those when the cut leaves a part of one or two letters ("ق.حبه", "gh_ir"): a
-    disguise then reads as the word it hides, where the parts' own n-grams moved the scores of
-    one flagged comment in twenty (docs/evaluation.md, round 23)."""
+    too, and only those when one mark leaves one or two letters on a side ("ق.حبه", "gh_ir"): a
+    disguise then reads as the word it hides, where the written word's own n-grams moved the
+    scores of one flagged comment in twenty (docs/evaluation.md, round 23)."""
     joined = join_cut_word(word)
-    if joined != word and _cuts_a_short_part(word):
+    if _is_one_word_cut(word, joined):
         return word_features(joined)
     padded = f" {word} "
     features = ["w:" + word] + [padded[i : i + size] for size in CHAR_NGRAM_SIZES
@@ -97,13 +96,16 @@ def word_features(word: str) -> list[str]:
     return features + word_features(joined) if joined != word else features
 
 
-_CUT_PARTS_RE = re.compile(rf"[{IN_WORD_MARKS}]+")
-
-
-def _cuts_a_short_part(word: str) -> bool:
-    """Whether a mark glued inside the word leaves a part of one or two letters ("mai😡s",
-    "قحب.ة"): a disguise of one word, not two words joined (a hashtag, "Béni_Mellal")."""
-    return any(0 < len(part) < 3 for part in _CUT_PARTS_RE.split(word))
+def _is_one_word_cut(word: str, joined: str) -> bool:
+    """Whether one mark, glued once inside the word, leaves one or two letters on a side
+    ("9a7.ba", "mai😡s", "قحب.ه"): a disguise of one word. A hashtag, a run of marks ("لحالك...يا")
+    and a figure ("3/4") are words or numbers joined, read both as written and joined."""
+    if len(word) - len(joined) != 1 or word.startswith("#"):
+        return False
+    cut = next(i for i, (written, kept) in enumerate(zip(word, joined, strict=False))
+               if written != kept)
+    sides = ["".join(filter(str.isalnum, side)) for side in (word[:cut], word[cut + 1:])]
+    return min(map(len, sides)) <= 2 and not all(side.isdigit() for side in sides)
 
 
 def pair_features(words: list[str]) -> list[str]:

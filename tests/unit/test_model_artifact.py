@@ -267,13 +267,23 @@ def test_a_word_cut_by_a_glued_mark_adds_the_features_of_the_joined_word():
 
 @pytest.mark.parametrize("cut", ["9a7.ba", "9.a7ba", "mai😡s", "ق.حبة", "الأفارق-ة"])
 def test_a_cut_that_leaves_a_part_of_one_or_two_letters_reads_as_the_joined_word(cut):
-    """A mark that leaves one or two letters on a side disguises one word: the classifier reads
-    the word as if uncut (round 23: the flagged held-out comments keep their verdict with one
-    mark glued inside a word 97.5% of the time over twelve seeds, 95.2% when the parts were read
-    too; docs/evaluation.md)."""
+    """One mark that leaves one or two letters on a side disguises one word: the classifier
+    reads the word as if uncut (round 23: the flagged held-out comments keep their verdict with
+    one mark glued inside a word 97.5% of the time over twelve seeds, 95.2% when the parts were
+    read too; docs/evaluation.md)."""
     cut_text, whole_text = f"ya {cut}", f"ya {join_cut_word(cut)}"
     pairs = {"b:" + normalize_for_model(text) for text in (cut_text, whole_text)}
     assert set(extract_features(cut_text)) - pairs == set(extract_features(whole_text)) - pairs
+
+
+@pytest.mark.parametrize("written", ["#نصر_من_الله", "لحالك...يا", "ياقدير🤲🤲يا", "3/4"])
+def test_hashtags_runs_of_marks_and_figures_keep_both_readings(written):
+    """A hashtag joins words on purpose, a run of marks separates two words, a figure is no word:
+    measured on the shared datasets, reading these joined only cost the shared-data model 0.004
+    macro-F1 on average over the 36 public rows (docs/evaluation.md, round 23)."""
+    features = extract_features(written)
+    assert "w:" + normalize_for_model(written) in features
+    assert "w:" + join_cut_word(normalize_for_model(written)) in features
 
 
 def test_each_cross_word_ngram_knows_the_words_it_takes_letters_from():
