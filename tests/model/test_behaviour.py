@@ -189,6 +189,25 @@ def test_adding_a_block_term_rejects(verdict, clean):
     assert verdict(clean + " نعل دين مك") == "reject"
 
 
+# Emoji readers add to anything. 😂 is left out: laughter at a prayer is mockery of it (the
+# corpus labels "الصلاة 😂😂 رياضة ديال الكسالى" an attack on religion).
+FRIENDLY_EMOJI = ["❤️", "👍", "🤲", "🇲🇦", "🙏🏽"]
+
+
+@pytest.mark.parametrize("emoji", FRIENDLY_EMOJI)
+def test_a_friendly_emoji_leaves_hard_negatives_approved(moderator, emoji):
+    texts = [f"{text} {emoji}" for text in HARD_NEGATIVES]
+    held = [text for text, d in zip(texts, moderator.score_batch(texts), strict=True)
+            if d.verdict != "approve"]
+    assert held == []
+
+
+@pytest.mark.parametrize("clean", ["هاد الوزير ما دار والو فملف الماء", "شكرا على المقال"])
+def test_an_animal_emoji_said_of_someone_rejects(verdict, clean):
+    assert verdict(clean) == "approve"
+    assert verdict(clean + "، الكاتب 🐷🐷") == "reject"
+
+
 def test_adding_an_insult_raises_the_insult_score(moderator):
     base = "هاد المسؤول ما دار والو فهاد الملف"
     assert (

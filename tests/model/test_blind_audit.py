@@ -100,6 +100,11 @@ violations, with the shipped lists.
   Round 21's model with round 21's lists held 3 of the 218 clean comments and let 23 of the 218
   violations through (11%); with round 22's lists, reviewed by another who never saw it, 3 and 18
   (8%).
+- emoji_probe_round23.tsv (404 comments, round 23, one reviewer): emoji that insult a person,
+  dehumanize a group or mock the sacred, most with no bad word, against the same emoji said
+  innocently. Round 22's model and lists held none of the 203 clean comments and let 123 of the
+  201 violations through (61%); round 23's, with emoji terms in the lists and trained with
+  training/corpus/emoji.jsonl written by others who never saw it, 4 (2.0%) and 63 (31%).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 3.5% on round 19's
 probe, which no model has met the target on yet) and, for violations, a floor under what models
@@ -112,7 +117,8 @@ of French, 15% for round 17's of mixed languages and round 19's of groups, 10% f
 of long comments, and 20% for round 20's of short comments, where a short attack in ordinary
 words gives the classifier little to read, and for round 21's of insults of officials, which
 the classifier must tell from criticism as harsh in words the lists do not hold, and 12% for
-round 22's of the lists' words, where the lists catch most and the rest are words they lack."""
+round 22's of the lists' words, where the lists catch most and the rest are words they lack, and
+35% for round 23's of emoji, where most violations have no word to read but the emoji."""
 
 from pathlib import Path
 
@@ -137,6 +143,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "short_probe_round20.tsv": 0.20,
     "officials_probe_round21.tsv": 0.20,
     "words_probe_round22.tsv": 0.12,
+    "emoji_probe_round23.tsv": 0.35,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
