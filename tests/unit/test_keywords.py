@@ -764,8 +764,7 @@ EMOJI_LISTS = [
     KeywordEntry("insult", "block", "كاتب المقال 🐷", "emoji: the writer (is) a pig"),
     KeywordEntry("incitement", "block", "الافارقة 🐒", "emoji: Africans (are) monkeys"),
     KeywordEntry("incitement", "block", "africain 🐒", "", leet_only=True),
-    KeywordEntry("insult", "block", "قحبة", "darija: whore"),
-    KeywordEntry("insult", "block", "ولد الحرام", "darija: bastard"),
+    *(entry for entry in ENTRIES if entry.term in ("قحبة", "ولد الحرام")),
 ]
 
 
