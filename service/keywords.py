@@ -550,8 +550,9 @@ class KeywordMatcher:
         self._emoji: KeywordMatcher | None = None
         self._listed_emoji: re.Pattern[str] | None = None
         if not emoji:
-            indexed = tuple(entry for entry in self.entries if not _is_emoji_term(entry))
-            with_emoji = [entry for entry in self.entries if _is_emoji_term(entry)]
+            emoji_terms = [_is_emoji_term(entry) for entry in self.entries]
+            indexed = tuple(e for e, has in zip(self.entries, emoji_terms, strict=True) if not has)
+            with_emoji = [e for e, has in zip(self.entries, emoji_terms, strict=True) if has]
             if with_emoji:
                 self._emoji = KeywordMatcher(with_emoji, allow, emoji=True)
                 # the second reading only for a comment with a listed emoji: a 5,000-character
