@@ -105,20 +105,27 @@ violations, with the shipped lists.
   innocently. Round 22's model and lists held none of the 203 clean comments and let 123 of the
   201 violations through (61%); round 23's, with emoji terms in the lists and trained with
   training/corpus/emoji.jsonl written by others who never saw it, 4 (2.0%) and 63 (31%).
+- said_innocently_probe_round24.tsv (330 comments, round 24, one reviewer): the words of attacks
+  said innocently, against the same words in attacks: animals said literally or thrown at a
+  person, groups defended in the words their attackers use, religion stated plainly or
+  attacked. Round 23's model held 7 of the 180 clean comments (3.9%) and let 11 of the 150
+  violations through (7%); round 24's, trained with training/corpus/animals.jsonl,
+  defences.jsonl, faith.jsonl and brief2.jsonl written by others who never saw it, 7 and 8 (5%).
 
-The bounds are the target of issue 2 for clean comments (at most 2% held; 3.5% on round 19's
-probe, which no model has met the target on yet) and, for violations, a floor under what models
-have reached: 10% missed for the first audit and the general ones of rounds 9 and 10, 20% for
-round 8's, round 11's general one (its calm incitement is missed one time in four) and round 9's
-religion probe, whose violations without a slur the classifier alone must find, 40% for round
-10's probe, where it finds about two in three, 30% for round 11's, 40% for round 12's probe of
-calm incitement, 35% for round 13's of Arabizi, and 25% for round 14's of Darija and round 15's
-of French, 15% for round 17's of mixed languages and round 19's of groups, 10% for round 18's
-of long comments, and 20% for round 20's of short comments, where a short attack in ordinary
-words gives the classifier little to read, and for round 21's of insults of officials, which
-the classifier must tell from criticism as harsh in words the lists do not hold, and 12% for
-round 22's of the lists' words, where the lists catch most and the rest are words they lack, and
-35% for round 23's of emoji, where most violations have no word to read but the emoji."""
+The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
+which no model has met the target on yet; round 19's met it first in round 24, 1.7%) and, for
+violations, a floor under what models have reached: 10% missed for the first audit and the general
+ones of rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement is missed
+one time in four) and round 9's religion probe, whose violations without a slur the classifier
+alone must find, 40% for round 10's probe, where it finds about two in three, 30% for round 11's,
+40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi, and 25% for round 14's
+of Darija and round 15's of French, 15% for round 17's of mixed languages and round 19's of groups,
+10% for round 18's of long comments, and 20% for round 20's of short comments, where a short attack
+in ordinary words gives the classifier little to read, and for round 21's of insults of officials,
+which the classifier must tell from criticism as harsh in words the lists do not hold, and 12% for
+round 22's of the lists' words, where the lists catch most and the rest are words they lack, 35%
+for round 23's of emoji, where most violations have no word to read but the emoji, and 10% for
+round 24's of words said innocently."""
 
 from pathlib import Path
 
@@ -144,11 +151,12 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "officials_probe_round21.tsv": 0.20,
     "words_probe_round22.tsv": 0.12,
     "emoji_probe_round23.tsv": 0.35,
+    "said_innocently_probe_round24.tsv": 0.10,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
 CLEAN_HELD = dict.fromkeys(AUDITS, 0.02) | {
-    "groups_probe_round19.tsv": 0.035,  # round 18's model 4.7%, round 19's 3.0%
+    "said_innocently_probe_round24.tsv": 0.045,  # round 23's and round 24's models 3.9%
 }
 
 
