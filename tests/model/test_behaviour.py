@@ -94,7 +94,8 @@ CRITICISM = [
 ]
 CRITICISM_KNOWN_FAILURES = [
     ("هاد الوزيرة غير كتصور وما كتخدم والو",
-     "Darija 'غير' (only) after 'هاد' (this) reads as an insult's frame: held for review, 0.81"),
+     "Darija 'غير' (only) after 'هاد' (this) reads as an insult's frame: rejected, insult 0.89 "
+     "(round 23's model: held for review, 0.81)"),
 ]
 
 

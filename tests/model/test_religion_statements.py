@@ -40,7 +40,7 @@ ATTACKS = [
 DEFINITIONS_KNOWN_FAILURES: list[tuple[str, str, str]] = []
 ATTACKS_KNOWN_FAILURES = [
     ("fr", "Le Coran est un livre d'inepties",
-     "'inepties' is in no training comment: religion ~0.6, approved"),
+     "'inepties' is in no training comment: religion ~0.5, approved"),
 ]
 
 
