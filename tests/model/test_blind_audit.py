@@ -111,21 +111,29 @@ violations, with the shipped lists.
   attacked. Round 23's model held 7 of the 180 clean comments (3.9%) and let 11 of the 150
   violations through (7%); round 24's, trained with training/corpus/animals.jsonl,
   defences.jsonl, faith.jsonl and brief2.jsonl written by others who never saw it, 7 and 8 (5%).
+- negation_probe_round25.tsv (300 comments, round 25, one reviewer): negation and contrast, both
+  ways: defences that negate an attack ("we must not expel them"), negated insults in criticism,
+  quoted slurs condemned, against attacks that use a negation ("they are not human", "I am not
+  racist, but...", "not a minister but a clown"). Round 24's model and round 25's lists held 7
+  of the 160 clean comments (4.4%) and let 24 of the 140 violations through (17%); two corpus
+  parts written for it by others who never saw it were measured and not adopted
+  (docs/evaluation.md, round 25).
 
-The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
-which no model has met the target on yet; round 19's met it first in round 24, 1.7%) and, for
-violations, a floor under what models have reached: 10% missed for the first audit and the general
-ones of rounds 9 and 10, 20% for round 8's, round 11's general one (its calm incitement is missed
-one time in four) and round 9's religion probe, whose violations without a slur the classifier
-alone must find, 40% for round 10's probe, where it finds about two in three, 30% for round 11's,
-40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi, and 25% for round 14's
-of Darija and round 15's of French, 15% for round 17's of mixed languages and round 19's of groups,
-10% for round 18's of long comments, and 20% for round 20's of short comments, where a short attack
-in ordinary words gives the classifier little to read, and for round 21's of insults of officials,
-which the classifier must tell from criticism as harsh in words the lists do not hold, and 12% for
-round 22's of the lists' words, where the lists catch most and the rest are words they lack, 35%
-for round 23's of emoji, where most violations have no word to read but the emoji, and 10% for
-round 24's of words said innocently."""
+The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on the probes of
+rounds 24 and 25, which no model has met the target on yet; round 19's met it first in round 24,
+1.7%) and, for violations, a floor under what models have reached: 10% missed for the first audit
+and the general ones of rounds 9 and 10, 20% for round 8's, round 11's general one (its calm
+incitement is missed one time in four) and round 9's religion probe, whose violations without a slur
+the classifier alone must find, 40% for round 10's probe, where it finds about two in three, 30% for
+round 11's, 40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi, and 25% for
+round 14's of Darija and round 15's of French, 15% for round 17's of mixed languages and round 19's
+of groups, 10% for round 18's of long comments, and 20% for round 20's of short comments, where a
+short attack in ordinary words gives the classifier little to read, and for round 21's of insults of
+officials, which the classifier must tell from criticism as harsh in words the lists do not hold,
+and 12% for round 22's of the lists' words, where the lists catch most and the rest are words they
+lack, 35% for round 23's of emoji, where most violations have no word to read but the emoji, 10% for
+round 24's of words said innocently, and 20% for round 25's of negation, whose attacks are written
+as denials ("these are not human beings")."""
 
 from pathlib import Path
 
@@ -152,11 +160,13 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "words_probe_round22.tsv": 0.12,
     "emoji_probe_round23.tsv": 0.35,
     "said_innocently_probe_round24.tsv": 0.10,
+    "negation_probe_round25.tsv": 0.20,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
 CLEAN_HELD = dict.fromkeys(AUDITS, 0.02) | {
     "said_innocently_probe_round24.tsv": 0.045,  # round 23's and round 24's models 3.9%
+    "negation_probe_round25.tsv": 0.045,  # round 24's model 4.4%
 }
 
 
