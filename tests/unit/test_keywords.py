@@ -542,6 +542,17 @@ def test_allowing_those_words_leaves_the_terms_inside_them_listed(shipped, text,
     assert term in {m.term for m in shipped.find(text) if m.level == "block"}
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # round 25: "in the countryside" is the place; the people named with the same word, or sent
+    # "back to their countryside", still hold the comment for review when the model agrees
+    ("المعزة ما كتكلفش بزاف، مشروع مزيان فالعروبية", []),
+    ("الجفاف ضرب بزاف في العروبية هاد العام", []),
+    ("العروبية خاصهم يرجعو للعروبية ديالهم", ["عروبي", "عروبي"]),
+])
+def test_the_countryside_is_not_the_slur_for_its_people(shipped, text, expected):
+    assert [m.term for m in shipped.find(text) if m.rule == "incitement"] == expected
+
+
 # --- Evasion: every block term, disguised, is still caught where it is ---------------------------
 
 def _is_arabic(term: str) -> bool:
