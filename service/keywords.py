@@ -54,6 +54,12 @@ run of emoji glued between two letters cuts a word rather than being read ("lafa
 template of emoji only ("{group} 🐒") is read with the groups or people of every script, French
 ones as French words.
 
+A denial of saying ("je ne dis pas que", "ما غاديش نقول", ``keywords/denials.txt``) earlier in the
+clause of a block term read from a template lowers that match to suspect: "ما غاديش نقول على
+الوزير حمار، غادي نقول بلي المخطط ديالو فشل" (I won't say the minister is a donkey, I'll say his
+plan failed) is the word said of no one, as "حمار" alone is; the model judges whether the denial
+is sincere. A listed slur stays block whatever denies it.
+
 A note starting with ``fr`` or ``en`` marks a French or English term: it matches through
 ``fold_leet`` only, because French words run through the Arabizi skeleton meet innocent ones
 (chienne and chine are both "cin").
@@ -102,6 +108,7 @@ GROUPS_FILE = "groups.txt"
 GROUP_SLOT = "{group}"  # a term written with it is read once per group of its script
 PEOPLE_FILE = "people.txt"
 PERSON_SLOT = "{person}"  # read once per person of its script
+DENIALS_FILE = "denials.txt"
 SLOT_FILES = {GROUP_SLOT: GROUPS_FILE, PERSON_SLOT: PEOPLE_FILE}
 GROUP_SCRIPTS: tuple[str, ...] = ("arabic", "french", "arabizi")
 WRITTEN_MARK = "="  # an allow-list word compared as written ("=salé"), not as folded
@@ -227,6 +234,9 @@ class KeywordEntry:
     # matched as a French or English word (leetspeak only), whatever the note says: a French
     # group's name in a template of emoji only ("juif 🐷")
     leet_only: bool = False
+    # read from a template ("{person} حمار"): a word that is suspect alone, raised because it is
+    # said of someone, so a denial of saying it gives the raise back (KeywordMatcher)
+    template: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,8 +551,10 @@ class KeywordMatcher:
     CACHE_SIZE = 50_000
 
     def __init__(self, entries: Iterable[KeywordEntry], allow: Iterable[str] = (), *,
-                 emoji: bool = False):
+                 emoji: bool = False, denials: Iterable[str] = ()):
         self.entries: tuple[KeywordEntry, ...] = tuple(entries)
+        self.denials: tuple[str, ...] = tuple(denials)
+        self._denials = _phrases_by_second_word(_denial_keys(self.denials))
         # Terms with an emoji ("🖕", "{person} 🐷") are read by a second matcher, whose words
         # include each emoji: in this one's words an emoji is a gap, so that "ز😡امل" is read
         # joined and "ولد 😡 الحرام" as the phrase.
@@ -567,12 +579,8 @@ class KeywordMatcher:
         self._split_heads: dict[str, list[tuple[str, KeywordEntry]]] = {}
         self._split_heads_bare: dict[str, list[tuple[str, KeywordEntry]]] = {}
         self._allow = frozenset(_allow_keys(allow))
-        # Allowed phrases by their second word, which is compared as written (once normalized).
-        self._allowed_phrases: dict[str, list[tuple[str, ...]]] = {}
-        for key in self._allow:
-            if key.startswith("p:"):
-                phrase = tuple(key[2:].split(" "))
-                self._allowed_phrases.setdefault(phrase[1], []).append(phrase)
+        self._allowed_phrases = _phrases_by_second_word(
+            key[2:] for key in self._allow if key.startswith("p:"))
         self._allowed_as_written = any(key.startswith("w:") for key in self._allow)
         self._cache: dict[str, _TokenInfo] = {}
         # French and English one-word terms as leet folds, and Arabic ones as normalized, for
@@ -607,7 +615,7 @@ class KeywordMatcher:
     def from_directory(cls, directory: Path | str) -> KeywordMatcher:
         """Build a matcher from the rule lists and allow list in ``directory``."""
         entries, allow = load_keyword_entries(directory)
-        return cls(entries, allow)
+        return cls(entries, allow, denials=load_denials(directory))
 
     def _index(self, entry: KeywordEntry) -> None:
         arabizi = not _is_leet_only(entry)
@@ -849,24 +857,33 @@ class KeywordMatcher:
             return []
         spans = _word_spans(normalized, words, max(last for _, last, _ in found))
         found = [hit for hit in found if self._stands(hit, written, mapped, spans)]
-        allowed = self._allowed_phrase_spans(words) if self._allowed_phrases else []
+        allowed = _phrase_spans(words, self._allowed_phrases) if self._allowed_phrases else []
         if allowed:
             found = [(first, last, entry) for first, last, entry in found
                      if not any(start <= first and last <= end for start, end in allowed)]
+        if self._denials and any(entry.template and entry.level == "block"
+                                 for _, _, entry in found):
+            found = self._undo_raises_denied(found, words, spans, mapped)
         return _explain(found, words, spans, mapped)
 
-    def _allowed_phrase_spans(self, words: list[str]) -> list[tuple[int, int]]:
-        """Return (first, last) word indices of each allowed phrase in the words ("pique
-        nique", "حمار الوحش"); the first word may carry a prefix clitic ("والخنزير البري")."""
-        spans = []
-        for second in range(1, len(words)):
-            for phrase in self._allowed_phrases.get(_allow_phrase_word(words[second]), ()):
-                start, end = second - 1, second - 1 + len(phrase) - 1
-                if (end < len(words) and phrase[0] in _allow_phrase_heads(words[start])
-                        and all(_allow_phrase_word(words[start + k]) == phrase[k]
-                                for k in range(2, len(phrase)))):
-                    spans.append((start, end))
-        return spans
+    def _undo_raises_denied(self, found: list[_Hit], words: list[str],
+                            spans: list[tuple[int, int]], mapped: MappedText) -> list[_Hit]:
+        """Return the hits with each block template said after a denial of saying it in its
+        clause ("je ne dis pas que le ministre est un âne", "ما غاديش نقول على الوزير حمار")
+        lowered to suspect: the word alone is suspect, and whether the denial is sincere or a
+        sly way of saying it is the model's to judge, not the list's."""
+        denials = [end for _, end in _phrase_spans(words, self._denials)]
+        if not denials:
+            return found
+        kept = []
+        for first, last, entry in found:
+            if entry.template and entry.level == "block" and any(
+                    end < first and not _CLAUSE_BREAK_RE.search(
+                        mapped.text, spans[end][1], spans[first][0])
+                    for end in denials):
+                entry = replace(entry, level="suspect")
+            kept.append((first, last, entry))
+        return kept
 
 
 def _glued_runs(normalized: str, words: list[str]) -> list[tuple[int, int]]:
@@ -955,6 +972,42 @@ def _drop_covered(matches: list[Match]) -> list[Match]:
     return kept
 
 
+def _phrases_by_second_word(keys: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
+    """Return phrases (their words as keys, space-separated) by their second word: a phrase is
+    looked for where its second word is, which rarely occurs, rather than at every first word."""
+    phrases: dict[str, list[tuple[str, ...]]] = {}
+    for key in keys:
+        phrase = tuple(key.split(" "))
+        phrases.setdefault(phrase[1], []).append(phrase)
+    return phrases
+
+
+def _phrase_spans(words: list[str],
+                  phrases: Mapping[str, list[tuple[str, ...]]]) -> list[tuple[int, int]]:
+    """Return (first, last) word indices of each phrase in the words ("pique nique", "حمار
+    الوحش"); the first word may carry a prefix clitic ("والخنزير البري", "وما غاديش نقول")."""
+    spans = []
+    for second in range(1, len(words)):
+        for phrase in phrases.get(_allow_phrase_word(words[second]), ()):
+            start, end = second - 1, second - 1 + len(phrase) - 1
+            if (end < len(words) and phrase[0] in _allow_phrase_heads(words[start])
+                    and all(_allow_phrase_word(words[start + k]) == phrase[k]
+                            for k in range(2, len(phrase)))):
+                spans.append((start, end))
+    return spans
+
+
+def _denial_keys(phrases: Iterable[str]) -> list[str]:
+    """Return each denial phrase's words as keys, as allowed phrases are compared."""
+    keys = []
+    for phrase in phrases:
+        tokens = _term_tokens(phrase)
+        if len(tokens) < 2:
+            raise ValueError(f"denial {phrase!r} must be two words or more once normalized")
+        keys.append(" ".join(_allow_phrase_word(token.text) for token in tokens))
+    return keys
+
+
 def _allow_phrase_word(word: str) -> str:
     """Return a normalized word as allowed phrases are written in keys: Latin words leet-folded."""
     return word if _token(word).arabic else fold_leet(word)
@@ -995,6 +1048,23 @@ def _data_lines(path: Path) -> Iterable[tuple[int, str]]:
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
             yield number, line
+
+
+def load_denials(directory: Path | str) -> list[str]:
+    """Read ``denials.txt`` if the folder has one: phrases that deny saying what follows them
+    ("je ne dis pas", "ما غاديش نقول"), two words or more, one per line, # comments."""
+    path = Path(directory) / DENIALS_FILE
+    if not path.exists():
+        return []
+    phrases = []
+    for number, line in _data_lines(path):
+        phrase = line.strip()
+        try:
+            _denial_keys([phrase])
+        except ValueError as error:
+            raise KeywordListError(f"{path}:{number}: {error}") from None
+        phrases.append(phrase)
+    return phrases
 
 
 def load_allow_terms(path: Path) -> list[str]:
@@ -1073,7 +1143,8 @@ def _expand(entry: KeywordEntry, fillers: Mapping[str, Iterable[Filler]]) -> lis
         return [entry]
     scripts = _template_scripts(entry)
     return [KeywordEntry(entry.rule, entry.level, _fill(entry.term, slot, filler.name),
-                         entry.note.replace(slot, filler.gloss), filler.script == "french")
+                         entry.note.replace(slot, filler.gloss), filler.script == "french",
+                         template=True)
             for filler in fillers.get(slot, ()) if filler.script in scripts]
 
 

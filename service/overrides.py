@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from service.db import Database
 from service.errors import APIError
-from service.keywords import KeywordEntry, KeywordMatcher, load_keyword_entries
+from service.keywords import KeywordEntry, KeywordMatcher, load_denials, load_keyword_entries
 from service.queue import Actor, record_audit
 from service.rules import RULES
 from service.scoring import Moderator, Policy
@@ -254,6 +254,7 @@ class ServingRefresher:
                  configured_thresholds: Mapping[str, Mapping[str, float]], interval: float):
         self.moderator = moderator
         self.base_entries, self.base_allow = load_keyword_entries(keyword_dir)
+        self.denials = load_denials(keyword_dir)
         self.configured_thresholds = configured_thresholds
         self.interval = interval
         self.version: int | None = None
@@ -289,7 +290,7 @@ class ServingRefresher:
     def apply(self, overrides: Sequence[Override], thresholds: Mapping[str, Mapping[str, float]]):
         """Swap in a matcher and a policy built from the files plus ``overrides``."""
         entries, allow = apply_overrides(self.base_entries, self.base_allow, overrides)
-        self.moderator.swap_matcher(KeywordMatcher(entries, allow=allow))
+        self.moderator.swap_matcher(KeywordMatcher(entries, allow=allow, denials=self.denials))
         self.moderator.swap_thresholds(merge_thresholds(self.configured_thresholds, thresholds))
 
 

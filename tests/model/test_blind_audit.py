@@ -118,9 +118,18 @@ violations, with the shipped lists.
   of the 160 clean comments (4.4%) and let 24 of the 140 violations through (17%); two corpus
   parts written for it by others who never saw it were measured and not adopted
   (docs/evaluation.md, round 25).
+- sports_probe_round26.tsv (300 comments, round 26, one reviewer): comments under sports
+  articles: harsh criticism of referees, coaches and players, violent sports metaphors ("we
+  slaughtered them"), animal team names, rival-club banter and racist chants condemned, against
+  insults of players and referees, racist abuse of black players, hate against a nationality or
+  a region through a club rivalry, and curses on religion over a match. Round 24's model with
+  round 25's lists held 1 of the 160 clean comments (0.6%) and let 28 of the 140 violations
+  through (20%; French 13 of 35); French templates of insults said of a person, written by
+  another who never saw it, were measured and not adopted (docs/evaluation.md, round 26). Round
+  26's denials of saying ("ما غاديش نقول على الوزير حمار") make round 25's probe hold 6.
 
-The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on the probes of
-rounds 24 and 25, which no model has met the target on yet; round 19's met it first in round 24,
+The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe
+and 4% on round 25's, which no model has met the target on yet; round 19's met it first in round 24,
 1.7%) and, for violations, a floor under what models have reached: 10% missed for the first audit
 and the general ones of rounds 9 and 10, 20% for round 8's, round 11's general one (its calm
 incitement is missed one time in four) and round 9's religion probe, whose violations without a slur
@@ -132,8 +141,10 @@ short attack in ordinary words gives the classifier little to read, and for roun
 officials, which the classifier must tell from criticism as harsh in words the lists do not hold,
 and 12% for round 22's of the lists' words, where the lists catch most and the rest are words they
 lack, 35% for round 23's of emoji, where most violations have no word to read but the emoji, 10% for
-round 24's of words said innocently, and 20% for round 25's of negation, whose attacks are written
-as denials ("these are not human beings")."""
+round 24's of words said innocently, 20% for round 25's of negation, whose attacks are written
+as denials ("these are not human beings"), and 22% for round 26's of sports comments, where French
+insults of a player said without a swear word ("c'est une chèvre", "un déchet") and calm
+exclusion of a people go through."""
 
 from pathlib import Path
 
@@ -161,12 +172,13 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "emoji_probe_round23.tsv": 0.35,
     "said_innocently_probe_round24.tsv": 0.10,
     "negation_probe_round25.tsv": 0.20,
+    "sports_probe_round26.tsv": 0.22,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
 CLEAN_HELD = dict.fromkeys(AUDITS, 0.02) | {
     "said_innocently_probe_round24.tsv": 0.045,  # round 23's and round 24's models 3.9%
-    "negation_probe_round25.tsv": 0.045,  # round 24's model 4.4%
+    "negation_probe_round25.tsv": 0.04,  # round 24's model 4.4%, 3.8% with round 26's denials
 }
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from service import create_app
 from service.db import get_db_of
-from service.keywords import KeywordEntry
-from service.overrides import apply_overrides
+from service.keywords import DEFAULT_KEYWORD_DIR, KeywordEntry, load_denials
+from service.overrides import ServingRefresher, apply_overrides
 from tests.queue.conftest import ROLES, QueueApi, both_backends
 from tests.servers import wait_until
 
@@ -161,3 +161,23 @@ def test_apply_overrides_layers_over_the_files():
     assert [(e.rule, e.level, e.term) for e in entries] == [("insult", "block", "حمار"),
                                                            ("religion", "block", "كافر")]
     assert allow == ["بغلة"]
+
+
+def test_lists_rebuilt_with_overrides_keep_the_files_denials():
+    """A worker rebuilds its matcher from the files plus the admins' overrides: the denials of
+    saying (denials.txt) must come along, or a refresh would reject again what the files'
+    matcher leaves to the model."""
+
+    class Recorder:  # the two calls ServingRefresher makes on the Moderator it keeps in step
+        def swap_matcher(self, matcher):
+            self.matcher = matcher
+
+        def swap_thresholds(self, thresholds):
+            self.thresholds = thresholds
+
+    recorder = Recorder()
+    refresher = ServingRefresher(recorder, str(DEFAULT_KEYWORD_DIR), {}, interval=60)
+    refresher.apply([], {})
+    assert recorder.matcher.denials == tuple(load_denials(DEFAULT_KEYWORD_DIR))
+    [match] = recorder.matcher.find("ما غاديش نقول على الوزير حمار")
+    assert (match.term, match.level) == ("الوزير حمار", "suspect")

@@ -1192,3 +1192,45 @@ def test_a_swear_at_someone_is_blocked_where_the_word_alone_is_suspect(shipped, 
     """Round 8's audit: "خ.ر.ا عليك" was approved, the word alone held only if the model
     agreed. Said of a person it is a swear; the word alone is also what dogs leave."""
     assert ("insult", "block", "خرا على") in [(m.rule, m.level, m.term) for m in shipped.find(text)]
+
+
+# --- Denials of saying ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("ما غاديش نقول على الوزير حمار، غادي نقول بلي المخطط ديالو فشل", "الوزير حمار"),
+    ("وما غاديش نقول على الوزير حمار", "الوزير حمار"),  # a clitic on the denial's first word
+    ("لن أقول إن الوزير حمار بل إن خطته فشلت", "الوزير حمار"),
+    ("ma ghadich ngoul belli nta hmar, ghir ma fhemtich", "nta hmar"),
+])
+def test_a_template_said_after_a_denial_of_saying_it_is_left_to_the_model(shipped, text, term):
+    """Round 25's probe: "I won't say the minister is a donkey, I'll say his plan failed" was
+    rejected by the block template "{person} حمار". Said of someone the word is raised from
+    suspect to block; denied, it goes back to suspect: held if the model reads an insult in it
+    (a sly denial), approved if not."""
+    assert (term, "suspect") in [(m.term, m.level) for m in shipped.find(text)]
+    assert [m for m in shipped.find(text) if m.level == "block"] == []
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("الوزير حمار", "الوزير حمار"),
+    ("ما غاديش نقول والو. الوزير حمار", "الوزير حمار"),  # the denial ends with its sentence
+    ("ما غاديش نقول بزاف، الوزير حمار", "الوزير حمار"),
+    ("الوزير حمار وما غاديش نقول كثر", "الوزير حمار"),  # a denial after the insult
+    ("je ne dis pas que c'est un fils de pute", "fils de pute"),  # a slur is no template
+])
+def test_a_denial_elsewhere_or_of_a_slur_keeps_the_block(shipped, text, term):
+    assert (term, "block") in [(m.term, m.level) for m in shipped.find(text)]
+
+
+def test_denials_load_from_the_lists_folder_with_errors_by_line(tmp_path):
+    _write_lists(tmp_path, insult_tsv="block\t{person} حمار\n",
+                 people_txt="arabic\tالوزير\tthe minister\n")
+    assert KeywordMatcher.from_directory(tmp_path).denials == ()  # no file, no denials
+    (tmp_path / "denials.txt").write_text("# c\nما غاديش نقول\nje ne dis pas\n", encoding="utf-8")
+    matcher = KeywordMatcher.from_directory(tmp_path)
+    assert matcher.denials == ("ما غاديش نقول", "je ne dis pas")
+    assert [m.level for m in matcher.find("ما غاديش نقول الوزير حمار")] == ["suspect"]
+    (tmp_path / "denials.txt").write_text("# c\n\nnon\n", encoding="utf-8")
+    with pytest.raises(KeywordListError, match="denials.txt:3: .*two words or more"):
+        KeywordMatcher.from_directory(tmp_path)
+
