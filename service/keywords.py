@@ -1004,8 +1004,13 @@ def _denial_keys(phrases: Iterable[str]) -> list[str]:
         tokens = _term_tokens(phrase)
         if len(tokens) < 2:
             raise ValueError(f"denial {phrase!r} must be two words or more once normalized")
-        keys.append(" ".join(_allow_phrase_word(token.text) for token in tokens))
+        keys.append(_phrase_key(tokens))
     return keys
+
+
+def _phrase_key(tokens: Iterable[_Token]) -> str:
+    """Return a phrase's words as compared in a comment (allowed phrases, denials)."""
+    return " ".join(_allow_phrase_word(token.text) for token in tokens)
 
 
 def _allow_phrase_word(word: str) -> str:
@@ -1035,7 +1040,7 @@ def _allow_keys(words: Iterable[str]) -> Iterable[str]:
         if not tokens:
             raise ValueError(f"allowed word {word!r} has no letters once normalized")
         if len(tokens) > 1:
-            yield "p:" + " ".join(_allow_phrase_word(t.text) for t in tokens)
+            yield "p:" + _phrase_key(tokens)
             continue
         token = tokens[0]
         yield token.text if token.arabic else "l:" + fold_leet(token.text)
