@@ -47,6 +47,14 @@ HARD_NEGATIVES = [
     "هو أحسن مني* بكثير", "قصة النبي لوط* عليه السلام", "نحو* مستقبل أفضل",
     # three regions, then a Darija passive: a known failure (incitement 0.85) until round 7
     "خاص الصحراويين والريافة والسواسة يتعاملو بحال بحال",
+    # French animals used literally, some beside criticism: since round 27 each is a suspect
+    # term (insult.tsv), which holds a comment whenever the model gives insult some support
+    "Les singes magots d'Ifrane sont menacés, arrêtez de leur donner du pain",
+    "On a trouvé une chèvre morte dans l'oued, les autorités n'ont rien fait, honteux",
+    "Les cochons sauvages ravagent les champs près de Larache et le ministère ne fait rien",
+    "Un rat dans la cuisine d'un restaurant de Gueliz, l'ONSSA doit fermer cet endroit",
+    "Ce festival est nul, un clown et trois chanteurs ringards pour 5 millions de dirhams",
+    "Les hyènes et les chacals ont disparu de nos montagnes à cause de la chasse",
 ]
 
 PERTURBATIONS = [

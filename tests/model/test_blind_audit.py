@@ -127,6 +127,8 @@ violations, with the shipped lists.
   through (20%; French 13 of 35); French templates of insults said of a person, written by
   another who never saw it, were measured and not adopted (docs/evaluation.md, round 26). Round
   26's denials of saying ("ما غاديش نقول على الوزير حمار") make round 25's probe hold 6.
+  Round 27's French animal words, suspect alone ("rat", "chèvre", "singe"), were chosen after its
+  misses were read: it lets 25 through with them, round 25's 22, round 15's 14, round 8's 13.
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe
 and 4% on round 25's, which no model has met the target on yet; round 19's met it first in round 24,

@@ -1101,6 +1101,24 @@ def test_french_insults_an_auditor_saw_approved(shipped, text, level):
     assert [(m.rule, m.level) for m in shipped.find(text)] == [("insult", level)]
 
 
+# Round 27: French animals (and a clown, a mop) said of people are suspect alone, as the Arabic
+# ones are: they hold a comment only when the model sees an insult too, since the goats of
+# Essaouira and the monkeys of Ifrane are news.
+@pytest.mark.parametrize(("text", "term"), [
+    ("Ce député est un rat", "rat"), ("L'arbitre est un guignol", "guignol"),
+    ("ce singe de défenseur", "singe"), ("Ces joueurs sont des chèvres", "chèvre"),
+    ("un ministre clown", "clown"), ("ch.a.c.a.l", "chacal"),
+])
+def test_french_animals_said_of_people_are_suspect(shipped, text, term):
+    assert [(m.rule, m.level, m.term) for m in shipped.find(text)] == [("insult", "suspect", term)]
+
+
+def test_darija_drat_is_not_the_french_rat(shipped):
+    # "li drat m3ak" (what she did to you): the Darija d (of) + rat, allowed whole
+    assert shipped.find("dir m3a nass li drat m3ak") == []
+    assert [m.term for m in shipped.find("d rat")] == ["rat"]
+
+
 @pytest.mark.parametrize(("text", "term"), [
     ("الكاتب حمار وما عارف والو فالاقتصاد", "الكاتب حمار"),
     ("المدرب بهيمة، بدل لاعب واحد ف90 دقيقة", "المدرب بهيمة"),
