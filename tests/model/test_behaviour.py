@@ -48,7 +48,8 @@ HARD_NEGATIVES = [
     # three regions, then a Darija passive: a known failure (incitement 0.85) until round 7
     "خاص الصحراويين والريافة والسواسة يتعاملو بحال بحال",
     # French animals used literally, some beside criticism: since round 27 each is a suspect
-    # term (insult.tsv), which holds a comment whenever the model gives insult some support
+    # term (insult.tsv), which holds a comment once the model's insult score reaches the suspect
+    # threshold, well under the review one
     "Les singes magots d'Ifrane sont menacés, arrêtez de leur donner du pain",
     "On a trouvé une chèvre morte dans l'oued, les autorités n'ont rien fait, honteux",
     "Les cochons sauvages ravagent les champs près de Larache et le ministère ne fait rien",
