@@ -23,8 +23,9 @@ def keyword_view() -> dict:
     with get_db().reading() as connection:
         items = overrides.list_overrides(connection)
         version = overrides.current_version(connection)
-    files = [{"rule": e.rule, "level": e.level, "term": e.term} for e in refresher.base_entries]
-    return {"files": files, "file_allow": list(refresher.base_allow),
+    files = refresher.files
+    return {"files": [{"rule": e.rule, "level": e.level, "term": e.term} for e in files.entries],
+            "file_allow": list(files.allow), "file_denials": list(files.denials),
             "overrides": [o.to_dict() for o in items], "version": version}
 
 

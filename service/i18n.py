@@ -102,9 +102,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "level_block": {"ar": "حظر", "fr": "Bloquer"},
     "level_suspect": {"ar": "مشبوه", "fr": "Suspect"},
     "level_allow": {"ar": "مسموح", "fr": "Autoriser"},
-    # The allow list is one list for every rule: the form says so, whatever rule is chosen.
+    "level_denial": {"ar": "نفي القول", "fr": "Négation"},
+    # The allow list and the denials are one list each for every rule: the form says so,
+    # whatever rule is chosen.
     "level_allow_form": {"ar": "مسموح (لكل القواعد، تُلغى المطابقة)",
                          "fr": "Autoriser (toutes les règles : plus de correspondance)"},
+    "level_denial_form": {"ar": "نفي القول (لكل القواعد: الكلمة المحظورة بعده تصبح مشبوهة)",
+                          "fr": "Négation (toutes les règles : le terme bloqué qui suit est "
+                                "seulement suspect)"},
     "add": {"ar": "إضافة", "fr": "Ajouter"},
     "hide": {"ar": "إخفاء", "fr": "Masquer"},
     "delete": {"ar": "حذف", "fr": "Supprimer"},

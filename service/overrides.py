@@ -1,10 +1,11 @@
 """Admin changes to the scoring policy, stored in the database and picked up by every worker.
 
-The keyword files in KEYWORD_DIR are the reviewed base; admins add entries (block, suspect or
-allow, per rule) or hide file entries through the review pages, and change thresholds. Each
-change bumps a version counter in ``settings``. Every process checks that counter at most once
-per LISTS_REFRESH_SECONDS, before a request, and rebuilds its matcher and policy when it moved:
-a change reaches every gunicorn worker within seconds, with one cheap query per interval.
+The keyword files in KEYWORD_DIR are the reviewed base; admins add entries (block or suspect per
+rule; allowed words and denials of saying for every rule) or hide file entries through the review
+pages, and change thresholds. Each change bumps a version counter in ``settings``. Every process
+checks that counter at most once per LISTS_REFRESH_SECONDS, before a request, and rebuilds its
+matcher and policy when it moved: a change reaches every gunicorn worker within seconds, with one
+cheap query per interval.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from service.rules import RULES
 from service.scoring import Moderator, Policy
 from service.storage import keyword_overrides, settings, utcnow
 
-LEVELS = ("block", "suspect", "allow")
+LEVELS = ("block", "suspect", "allow", "denial")
+# The allow list and the denials of saying apply to every rule, so their entries have no rule.
+EVERY_RULE_LEVELS = ("allow", "denial")
 THRESHOLD_LEVELS = ("suspect", "review", "reject")
-ALL_RULES = "*"  # the rule of allow entries: the allow list applies to every rule
+ALL_RULES = "*"  # the rule of the entries of EVERY_RULE_LEVELS
 ACTIONS = ("add", "remove")
 VERSION_KEY = "serving_version"
 THRESHOLDS_KEY = "thresholds"
@@ -68,12 +71,12 @@ def list_overrides(connection: Connection) -> list[Override]:
 def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, str]:
     """Return the (rule, term) to store, or raise APIError 422 naming what is wrong.
 
-    The allow list is shared by every rule (the matcher checks it before any rule), so an allow
-    entry is stored under rule "*" whichever rule, or "*", was sent.
+    The allow list and the denials are shared by every rule (the matcher reads them before any
+    rule), so their entries are stored under rule "*" whichever rule, or "*", was sent.
     """
     if level not in LEVELS:
         raise APIError(422, f"'level' must be one of {', '.join(LEVELS)}", field="level")
-    if level == "allow":
+    if level in EVERY_RULE_LEVELS:
         # Still a rule: {"rule": "spam", "level": "allow"} is a mistake, not an allow entry.
         if rule != ALL_RULES and rule not in RULES:
             raise APIError(422, f"'rule' must be one of {', '.join(RULES)} or \"*\"",
@@ -89,9 +92,11 @@ def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, 
     if len(term) > MAX_TERM_CHARS:
         raise APIError(422, f"'term' is longer than {MAX_TERM_CHARS} characters", field="term")
     if action == "add":
-        try:  # the matcher's own checks: letters left once normalized, one word to allow
+        try:  # the matcher's own checks: letters left, one word to allow, two to deny
             if level == "allow":
                 KeywordMatcher([], allow=[term])
+            elif level == "denial":
+                KeywordMatcher([], denials=[term])
             else:
                 KeywordMatcher([KeywordEntry(rule, level, term)])
         except ValueError as error:
@@ -234,17 +239,31 @@ def set_thresholds(connection: Connection, actor: Actor,
 
 # --- Building what a worker scores with ---------------------------------------------------------
 
-def apply_overrides(base_entries: Sequence[KeywordEntry], base_allow: Sequence[str],
-                    overrides: Sequence[Override]) -> tuple[list[KeywordEntry], list[str]]:
-    """Return the file entries and allow terms with the admins' additions and removals applied."""
+@dataclass(frozen=True)
+class ServingLists:
+    """What a worker's matcher is built from: the rules' entries, allowed words, denials."""
+
+    entries: list[KeywordEntry]
+    allow: list[str]
+    denials: list[str]
+
+    def matcher(self) -> KeywordMatcher:
+        return KeywordMatcher(self.entries, allow=self.allow, denials=self.denials)
+
+
+def apply_overrides(files: ServingLists, overrides: Sequence[Override]) -> ServingLists:
+    """Return the file lists with the admins' additions and removals applied."""
     removed = {(o.rule, o.level, o.term) for o in overrides if o.action == "remove"}
-    entries = [e for e in base_entries if (e.rule, e.level, e.term) not in removed]
+    entries = [e for e in files.entries if (e.rule, e.level, e.term) not in removed]
     entries += [KeywordEntry(o.rule, o.level, o.term, o.note or "")
-                for o in overrides if o.action == "add" and o.level != "allow"]
-    removed_allow = {o.term for o in overrides if o.action == "remove" and o.level == "allow"}
-    allow = [t for t in base_allow if t not in removed_allow]
-    allow += [o.term for o in overrides if o.action == "add" and o.level == "allow"]
-    return entries, allow
+                for o in overrides if o.action == "add" and o.level not in EVERY_RULE_LEVELS]
+
+    def every_rule_terms(level: str, base: Sequence[str]) -> list[str]:
+        kept = [term for term in base if (ALL_RULES, level, term) not in removed]
+        return kept + [o.term for o in overrides if o.action == "add" and o.level == level]
+
+    return ServingLists(entries, every_rule_terms("allow", files.allow),
+                        every_rule_terms("denial", files.denials))
 
 
 class ServingRefresher:
@@ -253,8 +272,7 @@ class ServingRefresher:
     def __init__(self, moderator: Moderator, keyword_dir: str,
                  configured_thresholds: Mapping[str, Mapping[str, float]], interval: float):
         self.moderator = moderator
-        self.base_entries, self.base_allow = load_keyword_entries(keyword_dir)
-        self.denials = load_denials(keyword_dir)
+        self.files = ServingLists(*load_keyword_entries(keyword_dir), load_denials(keyword_dir))
         self.configured_thresholds = configured_thresholds
         self.interval = interval
         self.version: int | None = None
@@ -289,8 +307,7 @@ class ServingRefresher:
 
     def apply(self, overrides: Sequence[Override], thresholds: Mapping[str, Mapping[str, float]]):
         """Swap in a matcher and a policy built from the files plus ``overrides``."""
-        entries, allow = apply_overrides(self.base_entries, self.base_allow, overrides)
-        self.moderator.swap_matcher(KeywordMatcher(entries, allow=allow, denials=self.denials))
+        self.moderator.swap_matcher(apply_overrides(self.files, overrides).matcher())
         self.moderator.swap_thresholds(merge_thresholds(self.configured_thresholds, thresholds))
 
 

@@ -260,7 +260,8 @@ def decide_bulk():
 def keywords_page():
     """Show the keyword lists and the admins' changes; admins get the forms."""
     return render_template("review/keywords.html", view=keyword_view(),
-                           rule_filter=request.args.get("rule"))
+                           rule_filter=request.args.get("rule"), LEVELS=overrides.LEVELS,
+                           EVERY_RULE_LEVELS=overrides.EVERY_RULE_LEVELS)
 
 
 @bp.post("/keywords")

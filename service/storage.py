@@ -256,7 +256,7 @@ keyword_overrides = Table(
     "keyword_overrides", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("rule", String(32), nullable=False),
-    Column("level", String(16), nullable=False),  # block | suspect | allow
+    Column("level", String(16), nullable=False),  # block | suspect | allow | denial
     Column("term", String(200), nullable=False),
     Column("action", String(8), nullable=False),  # add | remove
     Column("note", Text),

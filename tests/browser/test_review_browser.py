@@ -54,6 +54,7 @@ def serving(tmp_path: Path, model_dir: Path, thresholds: dict):
     engine = create_engine(url)
     with engine.begin() as connection:
         create_user(connection, "mona", "moderator", "correct horse battery")
+        create_user(connection, "adil", "admin", "correct horse battery")
     engine.dispose()
     receiver = WebhookReceiver(SECRET).start()
     server = Gunicorn({
@@ -200,9 +201,9 @@ def assert_whole(text) -> None:
     assert check["height"] > 20 * check["lineHeight"]
 
 
-def log_in(page, base: str) -> None:
+def log_in(page, base: str, user: str = "mona") -> None:
     page.goto(base + "/review/login")
-    page.fill("input[name=username]", "mona")
+    page.fill("input[name=username]", user)
     page.fill("input[name=password]", "correct horse battery")
     with page.expect_navigation():
         page.click("button[type=submit]")
@@ -358,3 +359,40 @@ def test_the_passage_a_long_comment_was_held_for_is_marked_and_never_hidden_sile
         assert note.inner_text() == ("Termes surlignés dans la partie masquée : 1 · "
                                      "Le passage qui a reçu ce score est dans la partie masquée")
         context.close()
+
+
+def test_admin_adds_a_denial_and_hides_a_file_one_on_the_keywords_page(chromium, served):
+    server, _ = served
+    context = chromium.new_context(locale="ar-MA")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base, user="adil")
+    page.goto(server.base + "/review/keywords")
+    statuses = iter(range(1000))
+
+    def status_of(text: str) -> str:
+        status, body = http("POST", server.base + "/v1/comments", {
+            "id": f"k-{next(statuses)}", "text": text, "article_id": "a1", "author_id": "u3"},
+            SITE)
+        assert status == 201
+        return body["status"]
+
+    # A denial the admin adds: an insult read from a template after it is only held.
+    page.select_option("select[name=level]", "denial")
+    page.fill("input[name=term]", "ما بغيتش نقول")
+    with page.expect_navigation():
+        page.click("form.keyword-form button[type=submit]")
+    assert page.locator(".overrides td", has_text="ما بغيتش نقول").count() == 1
+    # Two workers: the one that did not take the change follows within LISTS_REFRESH_SECONDS.
+    wait_until(lambda: status_of("ما بغيتش نقول الوزير قرد") == "pending", 10, 0.2,
+               "the added denial in every worker")
+
+    # The file's denial, hidden from its row: the same insult after it is rejected again.
+    assert status_of("ما غاديش نقول الوزير قرد") == "pending"
+    row = page.locator("table.file-entries tr", has_text="ما غاديش نقول")
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert page.locator(".overrides td", has_text="ما غاديش نقول").count() == 1
+    wait_until(lambda: status_of("ما غاديش نقول الوزير قرد") == "rejected", 10, 0.2,
+               "the hidden denial in every worker")
+    context.close()

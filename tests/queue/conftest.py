@@ -41,10 +41,12 @@ SUSPECT = "هاد الوزير مكلخ بزاف"        # insult/suspect: held 
 BLOCKED = "سير تقود يا حمار"             # insult/block: rejected
 
 KEYWORD_FILES = {
-    "insult.tsv": "block\tحمار\t\nsuspect\tمكلخ\t\nblock\tconnard\tfr\n",
+    "insult.tsv": "block\tحمار\t\nsuspect\tمكلخ\t\nblock\tconnard\tfr\nblock\t{person} قرد\t\n",
     "incitement.tsv": "suspect\tالعروبية\t\n",
     "religion.tsv": "block\tنعل دين\t\n",
     "allow.txt": "حمارة\n",
+    "people.txt": "arabic\tالوزير\tthe minister\n",
+    "denials.txt": "ما غاديش نقول\n",
 }
 
 both_backends = pytest.mark.parametrize(

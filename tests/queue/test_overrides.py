@@ -7,7 +7,7 @@ import pytest
 from service import create_app
 from service.db import get_db_of
 from service.keywords import DEFAULT_KEYWORD_DIR, KeywordEntry, load_denials
-from service.overrides import ServingRefresher, apply_overrides
+from service.overrides import ServingLists, ServingRefresher, apply_overrides
 from tests.queue.conftest import ROLES, QueueApi, both_backends
 from tests.servers import wait_until
 
@@ -55,6 +55,32 @@ def test_an_allowed_phrase_hides_a_term_inside_it_only(site, admin):
     assert site.submit("c-2", "Ces enfoirés de ministres nous volent")["status"] != "published"
 
 
+CALLED = "الوزير قرد"  # "{person} قرد" in the test lists: rejected
+DENIED = "ما غاديش نقول الوزير قرد، غادي نقول بلي المخطط فشل"  # after a denial: only suspect
+
+
+def test_admin_hides_a_file_denial_and_adds_one(site, admin):
+    assert site.submit("c-1", CALLED)["status"] == "rejected"
+    assert site.submit("c-2", DENIED)["status"] == "pending"
+    status, hidden = admin.post("/v1/keywords", {"rule": "*", "level": "denial",
+                                                 "term": "ما غاديش نقول", "action": "remove",
+                                                 "note": "used to slip insults past"})
+    assert status == 201 and hidden["rule"] == "*"
+    assert site.submit("c-3", DENIED)["status"] == "rejected"
+    # A denial an admin adds works as the file's do, and is stored for every rule.
+    status, added = admin.post("/v1/keywords", {"rule": "insult", "level": "denial",
+                                                "term": "ما بغيتش نقول"})
+    assert status == 201 and added["rule"] == "*"
+    assert site.submit("c-4", "ما بغيتش نقول الوزير قرد")["status"] == "pending"
+    listing = admin.get("/v1/keywords")[1]
+    assert listing["file_denials"] == ["ما غاديش نقول"] and listing["file_allow"] == ["حمارة"]
+    assert [(o["level"], o["term"], o["action"]) for o in listing["overrides"]] == [
+        ("denial", "ما بغيتش نقول", "add"), ("denial", "ما غاديش نقول", "remove")]
+    assert admin.client.delete(f"/v1/keywords/{hidden['id']}",
+                               headers=admin.headers).status_code == 204
+    assert site.submit("c-5", DENIED)["status"] == "pending"
+
+
 @pytest.mark.parametrize(("payload", "code"), [
     ({"rule": "spam", "level": "block", "term": "x"}, 422),
     ({"rule": "insult", "level": "nuke", "term": "x"}, 422),
@@ -64,6 +90,8 @@ def test_an_allowed_phrase_hides_a_term_inside_it_only(site, admin):
     ({"rule": "insult", "level": "block", "term": "!!!"}, 422),
     ({"rule": "insult", "level": "block", "term": "{person} حمار"}, 422),  # files only
     ({"rule": "insult", "level": "allow", "term": "=two words"}, 422),
+    ({"rule": "*", "level": "denial", "term": "مانقولش"}, 422),  # a denial is two words or more
+    ({"rule": "spam", "level": "denial", "term": "ما غاديش نقول"}, 422),
     # An allow entry is stored under "*", but the rule sent must still be one (schemathesis).
     ({"rule": "AAA", "level": "allow", "term": "حماري"}, 422),
     ({"level": "allow", "term": "حماري"}, 422),
@@ -148,19 +176,25 @@ def test_policy_changes_are_audited(queue_app, admin):
 
 
 def test_apply_overrides_layers_over_the_files():
-    files = [KeywordEntry("insult", "block", "حمار"), KeywordEntry("insult", "suspect", "مكلخ")]
+    files = ServingLists([KeywordEntry("insult", "block", "حمار"),
+                          KeywordEntry("insult", "suspect", "مكلخ")],
+                         allow=["حمارة"], denials=["ما غاديش نقول", "je ne dis pas"])
 
     class Stored:  # a stored override, as list_overrides returns it
         def __init__(self, rule, level, term, action):
             self.rule, self.level, self.term, self.action = rule, level, term, action
             self.note, self.created_by = None, "adil"
 
-    entries, allow = apply_overrides(files, ["حمارة"], [
+    lists = apply_overrides(files, [
         Stored("insult", "suspect", "مكلخ", "remove"), Stored("religion", "block", "كافر", "add"),
-        Stored("*", "allow", "حمارة", "remove"), Stored("*", "allow", "بغلة", "add")])
-    assert [(e.rule, e.level, e.term) for e in entries] == [("insult", "block", "حمار"),
-                                                           ("religion", "block", "كافر")]
-    assert allow == ["بغلة"]
+        Stored("*", "allow", "حمارة", "remove"), Stored("*", "allow", "بغلة", "add"),
+        Stored("*", "denial", "je ne dis pas", "remove"),
+        Stored("*", "denial", "ما نقولش بلي", "add")])
+    assert [(e.rule, e.level, e.term) for e in lists.entries] == [("insult", "block", "حمار"),
+                                                                 ("religion", "block", "كافر")]
+    assert lists.allow == ["بغلة"]
+    assert lists.denials == ["ما غاديش نقول", "ما نقولش بلي"]
+    assert files.denials == ["ما غاديش نقول", "je ne dis pas"]  # the files' lists stay as read
 
 
 def test_lists_rebuilt_with_overrides_keep_the_files_denials():

@@ -523,6 +523,25 @@ def test_keyword_page_forms_are_for_admins(admin_browser, moderator_browser, sit
                                                    "term": ""}).status_code == 422
 
 
+def test_admins_see_and_hide_the_files_allow_list_and_denials(admin_browser, moderator_browser,
+                                                              site):
+    page = html(admin_browser.get("/review/keywords"))
+    assert "نفي القول (لكل القواعد" in page  # the form's choice, saying it is for every rule
+    for level, term in [("allow", "حمارة"), ("denial", "ما غاديش نقول")]:
+        row = re.search(rf'<td dir="auto">{term}</td>.*?</tr>', page, re.S)
+        assert row and f'name="level" value="{level}"' in row.group(0)
+    assert "ما غاديش نقول" in html(moderator_browser.get("/review/keywords"))
+    denied = "ما غاديش نقول الوزير قرد"
+    assert site.submit("c-1", denied)["status"] == "pending"
+    assert admin_browser.post("/review/keywords", {"rule": "*", "level": "denial",
+                                                   "term": "ما غاديش نقول",
+                                                   "action": "remove"}).status_code == 302
+    assert site.submit("c-2", denied)["status"] == "rejected"
+    # Filtered on a rule, the page shows that rule's entries only.
+    filtered = html(admin_browser.get("/review/keywords", rule="insult"))
+    assert "مكلخ" in filtered and "حمارة</td>" not in filtered
+
+
 def test_settings_page_shows_the_model_and_lets_admins_set_thresholds(admin_browser,
                                                                       moderator_browser, admin):
     page = html(moderator_browser.get("/review/settings"))
