@@ -9,6 +9,10 @@ catches, then both pooled over the draws. Compare training options with it befor
 default; docs/evaluation.md has the figures behind the current ones.
 
     python -m training.resplit --splits 6 [--min-df 2 --suspect-recall 0.8 ...] [--json FILE]
+        [--mistakes FILE]
+
+It also counts what held each clean comment (a listed term, or the model's score for a rule),
+and --mistakes writes those comments and the violations let through, to be read.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from tqdm import tqdm
 from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
 from service.model import ModelBundle
 from service.rules import RULES
-from service.scoring import APPROVE, Moderator
+from service.scoring import APPROVE, Decision, Moderator
 from training.cli import command_parser, reports_user_errors
 from training.data import CORPUS_DIR, Example, data_files, hash_split, read_corpus
 from training.train import (
@@ -51,16 +55,39 @@ def summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
     return {key: sum(c.get(key, 0) for c in counts) for key in COUNTS}
 
 
+def held_because(decision: Decision) -> str:
+    """Return what held a comment: "keyword" when a listed term is among the reasons (a suspect
+    term needs its rule's score too, but the list is what a reviewer would change), else
+    "model:<rule>" for the flagged rule with the highest score."""
+    if any(reason.source == "keyword" for reason in decision.reasons):
+        return "keyword"
+    return "model:" + max(decision.flags, key=decision.scores.__getitem__)
+
+
+def mistake(salt: str, example: Example, decision: Decision) -> dict:
+    """Return a held clean comment or a missed violation as a line of --mistakes."""
+    return {
+        "draw": salt,
+        "language": example.language,
+        "labels": {rule: example.label(rule) for rule in RULES},
+        "verdict": decision.verdict,
+        "scores": {rule: round(score, 4) for rule, score in decision.scores.items()},
+        "reasons": [reason.to_dict() for reason in decision.reasons],
+        "text": example.text,
+    }
+
+
 def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: TrainingParams) -> dict:
-    """Train on one draw; return what the service does on that draw's held-out comments."""
+    """Train on one draw; return what the service does on that draw's held-out comments, and
+    the comments it got wrong ("mistakes")."""
     corpus = resplit(read_corpus(corpus_dir)[0], salt)
     classifier, thresholds, _ = fit(split_examples(corpus, [], params), params, progress=False)
     bundle = ModelBundle(classifier, {"thresholds": thresholds, "model_version": salt}, Path("."))
     moderator = Moderator(bundle, KeywordMatcher.from_directory(keyword_dir))
     test = [e for e in corpus if e.split == "test"]
     violating = [any(e.label(rule) for rule in RULES) for e in test]
-    verdicts = [d.verdict for d in moderator.score_batch([e.text for e in test])]
-    held = [v != APPROVE for v in verdicts]
+    decisions = moderator.score_batch([e.text for e in test])
+    held = [d.verdict != APPROVE for d in decisions]
     scores = classifier.predict_proba([e.text for e in test])
     macro_f1 = {
         rule: round(
@@ -77,15 +104,24 @@ def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: Trainin
     }
     # Per language too: a rate over the whole corpus can hide one language over the target.
     by_language: dict[str, dict[str, int]] = {}
-    for example, is_held, bad in zip(test, held, violating, strict=True):
+    clean_held_by: dict[str, int] = {}
+    mistakes = []
+    for example, decision, is_held, bad in zip(test, decisions, held, violating, strict=True):
         counts = by_language.setdefault(example.language or "unknown", dict.fromkeys(COUNTS, 0))
         counts["violating" if bad else "clean"] += 1
         counts["caught" if bad else "clean_held"] += is_held
+        if is_held != bad:
+            mistakes.append(mistake(salt, example, decision))
+        if is_held and not bad:
+            cause = held_because(decision)
+            clean_held_by[cause] = clean_held_by.get(cause, 0) + 1
     return {
         "salt": salt,
         **summed(by_language.values()),
         "by_language": by_language,
+        "clean_held_by": clean_held_by,
         "macro_f1": macro_f1,
+        "mistakes": mistakes,
     }
 
 
@@ -96,6 +132,10 @@ def pooled(draws: list[dict]) -> dict:
     total["by_language"] = {
         language: summed(d["by_language"].get(language, {}) for d in draws)
         for language in languages
+    }
+    causes = sorted({cause for d in draws for cause in d["clean_held_by"]})
+    total["clean_held_by"] = {
+        cause: sum(d["clean_held_by"].get(cause, 0) for d in draws) for cause in causes
     }
     total["clean_held_rate"] = total["clean_held"] / max(total["clean"], 1)
     total["caught_rate"] = total["caught"] / max(total["violating"], 1)
@@ -113,7 +153,8 @@ def run(
     jobs: int = 1,
     progress: bool = True,
 ) -> dict:
-    """Measure ``splits`` draws (in ``jobs`` processes); return them and their pooled figures."""
+    """Measure ``splits`` draws (in ``jobs`` processes); return them, their pooled figures and
+    the comments they got wrong."""
     salts = [f"#draw{n}" for n in range(1, splits + 1)]
     arguments = ([corpus_dir] * splits, [keyword_dir] * splits, [params] * splits)
     with ProcessPoolExecutor(jobs) as pool:
@@ -126,7 +167,13 @@ def run(
                 disable=not progress,
             )
         )
-    return {"params": params.to_dict(), "draws": draws, "pooled": pooled(draws)}
+    mistakes = [line for draw in draws for line in draw.pop("mistakes")]
+    return {
+        "params": params.to_dict(),
+        "draws": draws,
+        "pooled": pooled(draws),
+        "mistakes": mistakes,
+    }
 
 
 def format_result(result: dict) -> str:
@@ -143,6 +190,13 @@ def format_result(result: dict) -> str:
     lines.append(
         f"clean comments held {100 * total['clean_held_rate']:.2f}%, "
         f"violations caught {100 * total['caught_rate']:.1f}%"
+    )
+    lines.append(
+        "  clean held because of "
+        + ", ".join(
+            f"{cause} {n}"
+            for cause, n in sorted(total["clean_held_by"].items(), key=lambda item: -item[1])
+        )
     )
     for language, counts in total["by_language"].items():
         lines.append(
@@ -162,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
     parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--mistakes",
+        type=Path,
+        help="write the clean comments held and the violations missed here, one JSON object "
+        "per line (draw, language, labels, verdict, scores, reasons, text)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     add_param_arguments(parser)
     args = parser.parse_args(argv)
@@ -176,7 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         args.jobs,
         progress=not args.no_progress,
     )
+    mistakes = result.pop("mistakes")
     print(format_result(result))
+    if args.mistakes:
+        args.mistakes.write_text(
+            "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in mistakes),
+            encoding="utf-8",
+        )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0

@@ -33,6 +33,17 @@ def test_figures_add_up_over_the_draws(corpus_dir):
         assert 0 <= draw["clean_held"] <= draw["clean"] and 0 <= draw["caught"] <= draw["violating"]
         assert set(draw["macro_f1"]) == set(RULES)
     assert total["clean"] == sum(d["clean"] for d in draws)
+    for counts in draws + [total]:  # every clean comment held has one cause
+        assert sum(counts["clean_held_by"].values()) == counts["clean_held"]
+        assert set(counts["clean_held_by"]) <= {"keyword"} | {f"model:{r}" for r in RULES}
+    # The mistakes are the clean comments held and the violations let through, no more.
+    mistakes = result["mistakes"]
+    clean_held = [m for m in mistakes if not any(m["labels"].values())]
+    assert all(m["verdict"] != "approve" for m in clean_held)
+    assert len(clean_held) == total["clean_held"]
+    missed = [m for m in mistakes if any(m["labels"].values())]
+    assert all(m["verdict"] == "approve" for m in missed)
+    assert len(missed) == total["violating"] - total["caught"]
     assert total["clean_held_rate"] == total["clean_held"] / total["clean"]
     # The hand-made corpus is easy: a model that learned anything catches most violations.
     assert total["caught_rate"] > 0.5
@@ -67,6 +78,8 @@ def test_the_command_prints_and_writes_the_figures(corpus_dir, tmp_path, capsys)
         "20000",
         "--json",
         str(out),
+        "--mistakes",
+        str(tmp_path / "mistakes.jsonl"),
         "--no-progress",
     ]
     assert resplit.main(argv) == 0
@@ -74,3 +87,12 @@ def test_the_command_prints_and_writes_the_figures(corpus_dir, tmp_path, capsys)
     written = json.loads(out.read_text(encoding="utf-8"))
     assert len(written["draws"]) == 2 and written["params"]["min_df"] == 1
     assert f"{100 * written['pooled']['clean_held_rate']:.2f}%" in printed
+    assert "clean held because of" in printed and "mistakes" not in written
+    lines = (tmp_path / "mistakes.jsonl").read_text(encoding="utf-8").splitlines()
+    pooled = written["pooled"]
+    assert len(lines) == pooled["clean_held"] + pooled["violating"] - pooled["caught"]
+    for line in map(json.loads, lines):
+        assert line["draw"] in ("#draw1", "#draw2") and line["text"]
+        held = line["verdict"] != "approve"
+        assert held != any(line["labels"].values())  # a clean comment held, or a violation missed
+        assert not held or line["reasons"]
