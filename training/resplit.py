@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -66,13 +67,12 @@ def held_because(decision: Decision) -> str:
 
 def mistake(salt: str, example: Example, decision: Decision) -> dict:
     """Return a held clean comment or a missed violation as a line of --mistakes."""
+    answer = decision.to_dict()  # as the API answers it
     return {
         "draw": salt,
         "language": example.language,
         "labels": {rule: example.label(rule) for rule in RULES},
-        "verdict": decision.verdict,
-        "scores": {rule: round(score, 4) for rule, score in decision.scores.items()},
-        "reasons": [reason.to_dict() for reason in decision.reasons],
+        **{key: answer[key] for key in ("verdict", "scores", "reasons")},
         "text": example.text,
     }
 
@@ -87,39 +87,37 @@ def measure_draw(salt: str, corpus_dir: Path, keyword_dir: Path, params: Trainin
     test = [e for e in corpus if e.split == "test"]
     violating = [any(e.label(rule) for rule in RULES) for e in test]
     decisions = moderator.score_batch([e.text for e in test])
-    held = [d.verdict != APPROVE for d in decisions]
-    scores = classifier.predict_proba([e.text for e in test])
     macro_f1 = {
         rule: round(
             float(
                 f1_score(
                     [e.label(rule) for e in test],
-                    scores[:, index] >= thresholds[rule]["decision"],
+                    [d.scores[rule] >= thresholds[rule]["decision"] for d in decisions],
                     average="macro",
                 )
             ),
             4,
         )
-        for index, rule in enumerate(RULES)
+        for rule in RULES
     }
     # Per language too: a rate over the whole corpus can hide one language over the target.
     by_language: dict[str, dict[str, int]] = {}
-    clean_held_by: dict[str, int] = {}
+    clean_held_by: Counter[str] = Counter()
     mistakes = []
-    for example, decision, is_held, bad in zip(test, decisions, held, violating, strict=True):
+    for example, decision, bad in zip(test, decisions, violating, strict=True):
+        is_held = decision.verdict != APPROVE
         counts = by_language.setdefault(example.language or "unknown", dict.fromkeys(COUNTS, 0))
         counts["violating" if bad else "clean"] += 1
         counts["caught" if bad else "clean_held"] += is_held
         if is_held != bad:
             mistakes.append(mistake(salt, example, decision))
         if is_held and not bad:
-            cause = held_because(decision)
-            clean_held_by[cause] = clean_held_by.get(cause, 0) + 1
+            clean_held_by[held_because(decision)] += 1
     return {
         "salt": salt,
         **summed(by_language.values()),
         "by_language": by_language,
-        "clean_held_by": clean_held_by,
+        "clean_held_by": dict(clean_held_by),
         "macro_f1": macro_f1,
         "mistakes": mistakes,
     }
@@ -133,10 +131,7 @@ def pooled(draws: list[dict]) -> dict:
         language: summed(d["by_language"].get(language, {}) for d in draws)
         for language in languages
     }
-    causes = sorted({cause for d in draws for cause in d["clean_held_by"]})
-    total["clean_held_by"] = {
-        cause: sum(d["clean_held_by"].get(cause, 0) for d in draws) for cause in causes
-    }
+    total["clean_held_by"] = dict(sum((Counter(d["clean_held_by"]) for d in draws), Counter()))
     total["clean_held_rate"] = total["clean_held"] / max(total["clean"], 1)
     total["caught_rate"] = total["caught"] / max(total["violating"], 1)
     total["macro_f1"] = {
