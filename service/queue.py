@@ -344,6 +344,8 @@ def _comment_filters(query: QueueQuery) -> list:
         conditions.append(comments.c.article_id == query.article_id)
     if query.author_id:
         conditions.append(comments.c.author_id == query.author_id)
+    if query.decided_by:
+        conditions.append(comments.c.human_decided == (query.decided_by == "person"))
     if query.since:
         conditions.append(comments.c.received_at >= query.since)
     if query.until:

@@ -21,6 +21,9 @@ from service.validation import _json_type, check_text, require_object
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:~-]{1,200}")
 DECISIONS = ("approve", "reject")
 SORTS = ("oldest", "newest", "score")
+# Who made a comment's current decision: the service alone, or a moderator or admin. The
+# published comments the service decided, highest score first, are where its misses are.
+DECIDERS = ("system", "person")
 STATUS_ALIASES = {"approved": "published"}
 MAX_NOTE_CHARS = 2000
 MAX_SEARCH_CHARS = 200
@@ -73,6 +76,7 @@ class QueueQuery:
     article_id: str | None = None
     author_id: str | None = None
     search: str | None = None
+    decided_by: str | None = None  # "system" (no person has decided yet) or "person"
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     sort: str = "oldest"
@@ -305,9 +309,12 @@ def parse_queue_query(args: dict[str, str], default_limit: int) -> QueueQuery:
         errors.add("q", "'q' contains a NUL character")
     article = _identifier(args.get("article") or None, "article", errors, required=False)
     author = _identifier(args.get("author") or None, "author", errors, required=False)
+    decided_by = args.get("decided_by") or None
+    if decided_by is not None and decided_by not in DECIDERS:
+        errors.add("decided_by", f"'decided_by' must be one of {', '.join(DECIDERS)}")
     since = _collect(errors, parse_datetime, args.get("since"), "since")
     until = _collect(errors, parse_datetime, args.get("until"), "until")
     cursor = _collect(errors, parse_cursor, args.get("cursor"), sort) if sort in SORTS else None
     errors.raise_if_any("the query is invalid")
-    return QueueQuery(None if status == "all" else status, rule, article, author, search, since,
-                      until, sort, limit, cursor)
+    return QueueQuery(None if status == "all" else status, rule, article, author, search,
+                      decided_by, since, until, sort, limit, cursor)

@@ -30,7 +30,13 @@ from service.errors import APIError
 from service.highlight import highlight
 from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, translate
 from service.moderation import get_moderator
-from service.queue_input import DecisionRequest, FieldErrors, parse_queue_query, parse_rules
+from service.queue_input import (
+    DECIDERS,
+    DecisionRequest,
+    FieldErrors,
+    parse_queue_query,
+    parse_rules,
+)
 from service.rules import RULES
 from service.scoring import passage_of, words_behind
 from service.storage import STATUSES
@@ -88,7 +94,7 @@ def _template_helpers():
     lang = g.get("lang", DEFAULT_LANGUAGE)
     return {"t": lambda key, **values: translate(key, lang, **values), "lang": lang,
             "direction": LANGUAGES.get(lang, "rtl"), "RULES": RULES, "STATUSES": STATUSES,
-            "user": auth.session_principal() if "sid" in session else None,
+            "DECIDERS": DECIDERS, "user": auth.session_principal() if "sid" in session else None,
             "highlight": highlight, "other_language_url": _other_language_url(lang)}
 
 

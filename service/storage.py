@@ -94,6 +94,10 @@ Index("ix_comments_status_score", comments.c.status, comments.c.max_score, comme
 Index("ix_comments_author_status", comments.c.author_id, comments.c.status, comments.c.pk)
 Index("ix_comments_article_status", comments.c.article_id, comments.c.status, comments.c.pk)
 Index("ix_comments_received_at", comments.c.received_at)
+# The published comments the service decided alone, highest score first (decided_by=system),
+# and the counts under that filter, read from the index instead of the wide rows.
+Index("ix_comments_status_decider_score", comments.c.status, comments.c.human_decided,
+      comments.c.max_score, comments.c.pk)
 
 # Two narrow companions of ``comments`` that keep the queue's filters fast at 100,000+ rows: a
 # scan or count over them reads a fraction of the bytes of the wide comments table. Each copies

@@ -396,3 +396,45 @@ def test_admin_adds_a_denial_and_hides_a_file_one_on_the_keywords_page(chromium,
     wait_until(lambda: status_of("ما غاديش نقول الوزير قرد") == "rejected", 10, 0.2,
                "the hidden denial in every worker")
     context.close()
+
+
+def test_moderator_checks_what_the_service_published_on_its_own(chromium, served):
+    # The published comments no person has decided, highest score first: where a moderator
+    # looks for the service's misses (docs/queue.md).
+    server, _ = served
+    for comment_id in ("p-1", "p-2"):
+        status, body = http("POST", server.base + "/v1/comments", {
+            "id": comment_id, "text": f"مقال مزيان، شكرا {comment_id}", "article_id": "a1",
+            "author_id": "u4"}, SITE)
+        assert status == 201 and body["status"] == "published"
+    context = chromium.new_context(locale="ar-MA")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base)
+    with page.expect_navigation():
+        page.locator("article.card[data-id=c-1] form.approve-form button").click()
+
+    with page.expect_navigation():
+        page.click("a.tab[data-status=published]")
+    assert page.locator("article.card").count() == 3
+    page.select_option("select[name=decided_by]", "system")
+    page.select_option("select[name=sort]", "score")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    ids = [card.get_attribute("data-id") for card in page.locator("article.card").all()]
+    assert sorted(ids) == ["p-1", "p-2"]
+    assert page.locator("select[name=decided_by]").input_value() == "system"
+
+    # A miss found: rejected for insult, it leaves the list, and the filters stay.
+    card = page.locator("article.card[data-id=p-2]")
+    card.locator("form.reject-form input[value=insult]").check()
+    with page.expect_navigation():
+        card.locator("form.reject-form button").click()
+    ids = [card.get_attribute("data-id") for card in page.locator("article.card").all()]
+    assert ids == ["p-1"]
+    assert page.locator("select[name=decided_by]").input_value() == "system"
+    assert page.locator("select[name=sort]").input_value() == "score"
+    status, body = http("GET", server.base + "/v1/comments/p-2", None, SITE)
+    assert status == 200 and body["status"] == "rejected" and body["rules"] == ["insult"]
+    assert body["decided_by"] == "mona"
+    context.close()

@@ -23,8 +23,11 @@ from service.storage import (
     users,
     utcnow,
 )
-from tests.queue.conftest import Browser, both_backends
+from tests.queue.conftest import CLEAN, Browser, both_backends
 from tests.servers import ROOT
+
+# The newest migration (service/migrations/versions).
+HEAD = "0006"
 
 
 def test_users_add_then_token_gives_working_api_access(queue_app, queue_client):
@@ -105,7 +108,7 @@ def test_db_upgrade_command_creates_the_schema_and_is_idempotent(tmp_path, model
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == 0, result.stderr
-        assert "database at revision 0005" in result.stdout
+        assert f"database at revision {HEAD}" in result.stdout
     engine = create_engine(url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
@@ -169,7 +172,7 @@ def test_a_short_api_key_stops_startup(queue_config):
 
 def test_upgrade_helper_on_an_existing_database_is_a_no_op(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0005"
+    assert current_revision(db_url) == HEAD
 
 
 def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
@@ -182,11 +185,32 @@ def test_a_database_made_before_login_sessions_upgrades_and_keeps_its_users(
                                                 password_hash=password_hash, created_at=utcnow()))
     engine.dispose()
     upgrade(url)
-    assert current_revision(url) == "0005"
+    assert current_revision(url) == HEAD
     app = create_app({**queue_config, "DATABASE_URL": url})
     browser = Browser(app.test_client())
     assert browser.login("mona").status_code == 302
     assert browser.get("/review/queue").status_code == 200
+
+
+@both_backends
+def test_a_database_made_before_the_decider_index_upgrades_and_lists_by_decider(
+        db_url, site, moderator):
+    site.submit("c-1", CLEAN)
+    site.submit("c-2", CLEAN + " 2")
+    moderator.decide("c-2", "approve")
+    command.downgrade(alembic_config(db_url), "0005")
+    engine = create_engine(db_url)
+    assert "ix_comments_status_decider_score" not in {
+        i["name"] for i in inspect(engine).get_indexes("comments")}
+    engine.dispose()
+    upgrade(db_url)
+    engine = create_engine(db_url)
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("comments")}
+    engine.dispose()
+    assert indexes["ix_comments_status_decider_score"] == [
+        "status", "human_decided", "max_score", "pk"]
+    body = moderator.get("/v1/queue", status="published", decided_by="system")[1]
+    assert [c["id"] for c in body["items"]] == ["c-1"]
 
 
 @both_backends
@@ -210,7 +234,7 @@ def test_a_database_made_before_failure_addresses_upgrades_and_keeps_its_failure
     engine.dispose()
 
     upgrade(db_url)
-    assert current_revision(db_url) == "0005"
+    assert current_revision(db_url) == HEAD
     engine = create_engine(db_url)
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("login_failures")}
     assert indexes == {"ix_login_failures_name_address_at": ["name", "address", "at"]}

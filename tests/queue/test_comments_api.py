@@ -336,6 +336,36 @@ def test_queue_filters(stocked, moderator):
 
 
 @both_backends
+def test_the_published_comments_no_person_has_checked_are_listed_highest_score_first(site,
+                                                                                    moderator):
+    # Where a moderator looks for the service's misses: what it published on its own, the
+    # comments it came closest to holding first (docs/queue.md).
+    site.submit("c-0", CLEAN)
+    site.submit("c-1", "مقال مزيان 1")
+    site.submit("c-2", SUSPECT)
+    moderator.decide("c-2", "approve")
+    site.submit("c-3", SUSPECT)
+
+    def listed(**params):
+        status, body = moderator.get("/v1/queue", **params)
+        assert status == 200, body
+        return [c["id"] for c in body["items"]], body["counts"]
+
+    unchecked, counts = listed(status="published", decided_by="system", sort="score")
+    scores = [max(site.get(f"/v1/comments/{i}")[1]["scores"].values()) for i in unchecked]
+    assert sorted(unchecked) == ["c-0", "c-1"] and scores == sorted(scores, reverse=True)
+    assert counts == {"pending": 1, "published": 2, "rejected": 0}
+    assert listed(status="all", decided_by="person") == (
+        ["c-2"], {"pending": 0, "published": 1, "rejected": 0})
+    assert listed(status="published", decided_by="")[0] == ["c-0", "c-1", "c-2"]
+    # With the filters read from the narrow tables (rule, text search) too.
+    assert listed(status="all", decided_by="system", rule="insult")[0] == ["c-3"]
+    assert listed(status="all", decided_by="person", q="مكلخ")[0] == ["c-2"]
+    moderator.decide("c-0", "reject", rules=["insult"])  # a miss found: it leaves the list
+    assert listed(status="published", decided_by="system")[0] == ["c-1"]
+
+
+@both_backends
 def test_counts_follow_the_filters_but_not_the_status(stocked, moderator):
     body = moderator.get("/v1/queue", status="rejected", author="u1")[1]
     assert body["counts"] == {"pending": 3, "published": 0, "rejected": 0}
@@ -399,7 +429,7 @@ def test_cursor_pagination_visits_every_row_once(site, moderator, sort):
     {"status": "deleted"}, {"rule": "spam"}, {"sort": "random"}, {"limit": "0"}, {"limit": "201"},
     {"limit": "ten"}, {"cursor": "garbage"}, {"since": "last week"}, {"q": "x" * 201},
     {"author": "bad id"}, {"since": "9999-12-31T23:59:59-23:59"},
-    {"until": "0001-01-01T00:00:00+01:00"}, {"q": "ab\x00c"},
+    {"until": "0001-01-01T00:00:00+01:00"}, {"q": "ab\x00c"}, {"decided_by": "moderator"},
 ])
 def test_bad_queue_parameters_are_422(moderator, params):
     body = assert_error(moderator.get("/v1/queue", **params), 422)

@@ -18,7 +18,7 @@ from service.storage import (
     utcnow,
 )
 from service.text.arabic import normalize_for_model
-from tests.queue.conftest import BLOCKED, PASSWORD, SUSPECT, Browser, both_backends
+from tests.queue.conftest import BLOCKED, CLEAN, PASSWORD, SUSPECT, Browser, both_backends
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
 
@@ -273,6 +273,21 @@ def test_switching_language_keeps_the_filters(site, moderator_browser, browser):
     assert "&amp;lang=fr" in page
     page = html(browser.get("/review/login", next="/review/queue?status=rejected"))
     assert 'href="/review/login?next=%2Freview%2Fqueue%3Fstatus%3Drejected&amp;lang=fr"' in page
+
+
+def test_the_queue_page_filters_by_who_decided(site, moderator_browser, moderator):
+    site.submit("c-1", CLEAN)
+    site.submit("c-2", "مقال مزيان 2")
+    moderator.decide("c-2", "approve")
+    page = html(moderator_browser.get("/review/queue", status="published", decided_by="system",
+                                      sort="score"))
+    assert 'data-id="c-1"' in page and 'data-id="c-2"' not in page
+    assert '<option value="system" selected>قرار الخدمة وحدها</option>' in page
+    assert re.search(r'data-status="published">\s*منشورة <span class="count">1</span>', page)
+    page = html(moderator_browser.get("/review/queue", status="published", decided_by="person",
+                                      lang="fr"))
+    assert 'data-id="c-2"' in page and 'data-id="c-1"' not in page
+    assert '<option value="person" selected>Décidés par un modérateur</option>' in page
 
 
 def test_names_from_the_site_are_isolated_from_the_text_around_them(site, moderator_browser):
