@@ -123,6 +123,8 @@ class TrainingParams:
         ("aref2020", 0.5),
         ("mubarak2017_aljazeera", 0.5),
     )
+    # Moderators' decisions (training.export's rows, --decisions) count this many times.
+    decision_weight: float = 1.0
     validation_percent: int = 10
     cv_folds: int = 5
     # Calibration and thresholds come from cross-validation over the training and validation
@@ -142,6 +144,8 @@ class TrainingParams:
     def weight_of(self, example: Example) -> float:
         """Return the sample weight of ``example``: its source's, times hard_negative_weight
         for a clean corpus comment tagged hard_negative."""
+        if example.source == DECISIONS_SOURCE:
+            return self.decision_weight
         if example.source != CORPUS_SOURCE:
             return dict(self.source_weights).get(example.source, 1.0)
         clean = all(label == 0 for label in example.labels.values() if label is not None)
@@ -584,6 +588,13 @@ def add_param_arguments(parser: argparse.ArgumentParser) -> None:
         f"{EXTERNAL_HARD_NEGATIVE_WEIGHT:g} with --data or --table)",
     )
     group.add_argument(
+        "--decision-weight",
+        type=_positive,
+        default=TrainingParams.decision_weight,
+        help="weight of each moderator's decision (--decisions, --decisions-db; "
+        f"default {TrainingParams.decision_weight:g})",
+    )
+    group.add_argument(
         "--cross-word-ngrams",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -650,6 +661,7 @@ def params_from_args(args: argparse.Namespace) -> TrainingParams:
         C=args.C,
         corpus_weight=args.corpus_weight,
         hard_negative_weight=_hard_negative_weight(args),
+        decision_weight=args.decision_weight,
         cross_word_ngrams=_cross_word_ngrams(args),
         targets=ThresholdTargets(
             args.reject_precision,

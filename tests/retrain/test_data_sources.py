@@ -313,6 +313,18 @@ def test_a_decisions_file_wins_in_training(tmp_path, corpus_dir, hand_rows):
     ] * 3
 
 
+def test_decisions_count_as_much_as_the_decision_weight_says():
+    row = example("سير يا الحمار", source="site", insult=1)
+    assert PARAMS.weight_of(row) == 1.0  # the default
+    assert replace(PARAMS, decision_weight=3.0).weight_of(row) == 3.0
+    # Only decisions: a dataset's rows and the corpus's keep their own weights.
+    assert replace(PARAMS, decision_weight=3.0).weight_of(example("x", insult=1)) == 1.0
+    args = parse_args(["--out", "m", "--decisions", "d.jsonl", "--decision-weight", "2.5"])
+    assert args.decision_weight == 2.5
+    with pytest.raises(SystemExit):
+        parse_args(["--out", "m", "--decision-weight", "0"])
+
+
 def test_decisions_are_read_from_the_queue_database_through_the_export(monkeypatch):
     # The queue's rows as training.export sees them; its own label_row turns them into labels.
     queue = [
