@@ -21,7 +21,8 @@ A ``.tsv`` file is read as the probes are written (label, text, note; "ok" or ru
 "+"); any other file or folder as unified JSONL (../shared/data's format), where a row with a 1
 is a violation, a row with every rule 0 is clean, and the rest are left out. The decisions are
 split as ``training.export`` splits them by default: about one in five lands in dev/test and is
-held out of training.
+held out of training. The training options of ``training.train`` (``--decision-weight``,
+``--C``...) shape every model trained here, the one before any decision included.
 """
 
 from __future__ import annotations
