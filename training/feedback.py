@@ -1,10 +1,11 @@
 """What a round of moderators' decisions teaches the model, measured on comments it never saw.
 
 The labelled comments given (the blind probes in tests/model, or a site's own labelled sample)
-are cut in two halves by a hash of the text. The corpus-only model and the shipped lists score
-half A; a moderator who never errs decides some of them, as the queue would show them; the model
-is trained again on the corpus plus those decisions, exactly as ``training.train --decisions``
-reads an export; and both models score half B, which no decision touched. Who decides what:
+are cut in two halves by a hash of the near-duplicate key. The corpus-only model and the shipped
+lists score half A; a moderator who never errs decides some of them, as the queue would show
+them; the model is trained again on the corpus plus those decisions, exactly as
+``training.train --decisions`` reads an export; and both models score half B, which no decision
+touched. Who decides what:
 
 - ``held``: the comments the service held or rejected (the pending and rejected tabs);
 - ``held+top``: those, plus the share of the published comments with the highest scores (the
@@ -27,7 +28,6 @@ held out of training. The training options of ``training.train`` (``--decision-w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import tempfile
@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from tqdm import tqdm
 
@@ -42,9 +43,10 @@ from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
 from service.model import ModelBundle
 from service.rules import RULES
 from service.scoring import APPROVE, Decision, Moderator
+from service.storage import PUBLISHED, REJECTED
 from training.cli import command_parser, reports_user_errors
 from training.data import CORPUS_DIR, DataError, hash_split, read_paths
-from training.decisions import DECISIONS_SOURCE
+from training.export import label_row
 from training.train import (
     TrainingParams,
     add_param_arguments,
@@ -105,15 +107,17 @@ def read_labelled(paths: Sequence[Path]) -> list[Labelled]:
 
 
 def half_of(text: str, salt: str) -> str:
-    return "AB"[int(hashlib.sha256((salt + text).encode()).hexdigest()[:8], 16) % 2]
+    """Return "A" or "B" by the near-duplicate key, as every split here is drawn: near copies
+    ("حمار" and "حماااار") land in the same half, so no decision teaches its copy's answer."""
+    return "A" if hash_split(text, dev=0, test=50, salt="#feedback" + salt) == "test" else "B"
 
 
 def decision_row(number: int, row: Labelled) -> dict:
     """The line training.export writes for a moderator's decision on this comment."""
-    labels = ({rule: 1 if rule in row.rules else None for rule in RULES} if row.rules
-              else dict.fromkeys(RULES, 0))
-    return {"id": f"{DECISIONS_SOURCE}:{number}", "text": row.text, "source": DECISIONS_SOURCE,
-            "split": hash_split(row.text), "dialect": "unknown", "labels": labels}
+    decided = SimpleNamespace(id=number, text=row.text, human_decided=True,
+                              status=REJECTED if row.rules else PUBLISHED,
+                              rules=[rule for rule in RULES if rule in row.rules])
+    return label_row(decided)
 
 
 def chosen_for_decision(rows: list[Labelled], decisions: list[Decision], who: str,
