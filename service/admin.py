@@ -17,13 +17,17 @@ def refresh_now() -> None:
     current_app.extensions[overrides.EXTENSION_KEY].refresh_now(get_db())
 
 
+def serving_files() -> overrides.ServingLists:
+    """The keyword lists as this process read them from KEYWORD_DIR, before any override."""
+    return current_app.extensions[overrides.EXTENSION_KEY].files
+
+
 def keyword_view() -> dict:
     """Return the file lists, the overrides and the version in force (for the API and pages)."""
-    refresher = current_app.extensions[overrides.EXTENSION_KEY]
     with get_db().reading() as connection:
         items = overrides.list_overrides(connection)
         version = overrides.current_version(connection)
-    files = refresher.files
+    files = serving_files()
     return {"files": [{"rule": e.rule, "level": e.level, "term": e.term} for e in files.entries],
             "file_allow": list(files.allow), "file_denials": list(files.denials),
             "overrides": [o.to_dict() for o in items], "version": version}
@@ -57,8 +61,9 @@ def post_keyword():
     body = require_object(json_body())
     with get_db().transaction() as connection:
         item = overrides.add_override(
-            connection, g.principal.actor, rule=body.get("rule"), level=body.get("level"),
-            term=body.get("term"), action=body.get("action", "add"), note=body.get("note"))
+            connection, g.principal.actor, serving_files(), rule=body.get("rule"),
+            level=body.get("level"), term=body.get("term"), action=body.get("action", "add"),
+            note=body.get("note"))
     refresh_now()
     return jsonify(item.to_dict()), 201
 

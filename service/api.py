@@ -17,6 +17,12 @@ def json_body():
     """Return the request's parsed JSON body, or raise 415/400 with a clear message."""
     if not request.is_json:
         raise APIError(415, "send the body as JSON with 'Content-Type: application/json'")
+    limit = request.max_content_length
+    if (request.content_length is None and limit is not None
+            and len(request.get_data(cache=True)) >= limit):
+        # A chunked body has no Content-Length to refuse it by, and werkzeug cuts it at the
+        # limit without an error: parsed, it would be a puzzling "not valid JSON".
+        raise APIError(413, f"the body is larger than the limit of {limit} bytes")
     try:
         payload = request.get_json(silent=True)
     except RecursionError:

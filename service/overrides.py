@@ -27,6 +27,7 @@ from service.queue import Actor, record_audit
 from service.rules import RULES
 from service.scoring import Moderator, Policy
 from service.storage import keyword_overrides, settings, utcnow
+from service.text.arabic import strip_zero_width_and_bidi
 
 LEVELS = ("block", "suspect", "allow", "denial")
 # The allow list and the denials of saying apply to every rule, so their entries have no rule.
@@ -68,11 +69,13 @@ def list_overrides(connection: Connection) -> list[Override]:
             for r in rows]
 
 
-def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, str]:
+def check_override(rule: Any, level: Any, term: Any, action: Any,
+                   files: ServingLists) -> tuple[str, str]:
     """Return the (rule, term) to store, or raise APIError 422 naming what is wrong.
 
     The allow list and the denials are shared by every rule (the matcher reads them before any
-    rule), so their entries are stored under rule "*" whichever rule, or "*", was sent.
+    rule), so their entries are stored under rule "*" whichever rule, or "*", was sent. A removal
+    must name an entry of the files, at its level: anything else would hide nothing.
     """
     if level not in LEVELS:
         raise APIError(422, f"'level' must be one of {', '.join(LEVELS)}", field="level")
@@ -86,11 +89,17 @@ def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, 
         raise APIError(422, f"'rule' must be one of {', '.join(RULES)}", field="rule")
     if action not in ACTIONS:
         raise APIError(422, "'action' must be \"add\" or \"remove\"", field="action")
-    if not isinstance(term, str) or not term.strip():
+    if not isinstance(term, str):
         raise APIError(422, "'term' must be a non-empty string", field="term")
-    term = " ".join(term.split())
+    # Invisible characters would make "بخوش\u200b" a second override of "بخوش", which the
+    # matcher reads as the same word.
+    term = " ".join(strip_zero_width_and_bidi(term).split())
+    if not term:
+        raise APIError(422, "'term' must be a non-empty string", field="term")
     if len(term) > MAX_TERM_CHARS:
         raise APIError(422, f"'term' is longer than {MAX_TERM_CHARS} characters", field="term")
+    if action == "remove":
+        _check_listed(files, rule, level, term)
     if action == "add":
         try:  # the matcher's own checks: letters left, one word to allow, two to deny
             if level == "allow":
@@ -104,13 +113,31 @@ def check_override(rule: Any, level: Any, term: Any, action: Any) -> tuple[str, 
     return rule, term
 
 
-def add_override(connection: Connection, actor: Actor, *, rule: str, level: str, term: str,
-                 action: str = "add", note: str | None = None) -> Override:
-    """Store a keyword override and bump the serving version.
+def _check_listed(files: ServingLists, rule: str, level: str, term: str) -> None:
+    """Raise APIError 422 unless the files list ``term`` for ``rule`` at ``level``."""
+    if level in EVERY_RULE_LEVELS:
+        if term in (files.allow if level == "allow" else files.denials):
+            return
+        listed_as = []
+    else:
+        levels = {e.level for e in files.entries if e.rule == rule and e.term == term}
+        if level in levels:
+            return
+        listed_as = sorted(levels)
+    where = f" (the files list it for {rule} as {', '.join(listed_as)})" if listed_as else ""
+    raise APIError(422, f"'{term}' is not a {level} entry of the files for {rule}, so there is "
+                        f"nothing to hide{where}", field="term")
+
+
+def add_override(connection: Connection, actor: Actor, files: ServingLists, *, rule: str,
+                 level: str, term: str, action: str = "add",
+                 note: str | None = None) -> Override:
+    """Store a keyword override and bump the serving version. ``files`` are the lists as read
+    from KEYWORD_DIR, which a removal must name an entry of.
 
     :raise APIError 409: when the same rule, level and term already has an override.
     """
-    rule, term = check_override(rule, level, term, action)
+    rule, term = check_override(rule, level, term, action, files)
     if note is not None and (not isinstance(note, str) or len(note) > 500):
         raise APIError(422, "'note' must be a string of at most 500 characters", field="note")
     now = utcnow()

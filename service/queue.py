@@ -221,8 +221,9 @@ def apply_decision(connection: Connection, comment_id: str, request: DecisionReq
                    *, notify: bool, now: dt.datetime | None = None) -> DecisionOutcome:
     """Record a person's decision on a comment, reversing an earlier one if need be.
 
-    Repeating the latest decision (same person, same verdict, same rules) changes nothing, so a
-    retried request is harmless. A changed status queues a webhook event when ``notify``.
+    Repeating the latest decision (same person, same verdict, same rules, and no note or the
+    same note) changes nothing, so a retried request is harmless. A changed status queues a
+    webhook event when ``notify``.
 
     :raise APIError 404: when no comment has that id.
     :raise APIError 409: when ``expect_status`` is given and the comment is in another status.
@@ -241,7 +242,9 @@ def apply_decision(connection: Connection, comment_id: str, request: DecisionReq
     # A person repeating their own decision (a double click, a retried request) is not a
     # conflict, even though the status is no longer the one they saw.
     if (row.human_decided and row.status == status and row.decided_by == actor.name
-            and list(row.rules) == rules):
+            and list(row.rules) == rules
+            # A new note ("author warned") is recorded, as a decision that keeps the status.
+            and request.note in (None, _latest_note(connection, row.pk))):
         return DecisionOutcome(comment_record(row), "unchanged", None)
     if request.expect_status and row.status != request.expect_status:
         raise APIError(409, f"comment {comment_id!r} is {row.status} now, not "
@@ -261,6 +264,11 @@ def apply_decision(connection: Connection, comment_id: str, request: DecisionReq
                                   decided_by=actor.name, rules=rules, at=now)
     updated = connection.execute(select(comments).where(comments.c.pk == row.pk)).one()
     return DecisionOutcome(comment_record(updated), "updated", event_id)
+
+
+def _latest_note(connection: Connection, comment_pk: int) -> str | None:
+    return connection.execute(select(audit_log.c.note).where(audit_log.c.comment_pk == comment_pk)
+                              .order_by(audit_log.c.id.desc()).limit(1)).scalar()
 
 
 def decide(db: Database, comment_id: str, request: DecisionRequest, actor: Actor,

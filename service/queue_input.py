@@ -17,8 +17,9 @@ from service.rules import RULES
 from service.storage import STATUSES
 from service.validation import _json_type, check_text, require_object
 
-# Site ids go into URLs (/v1/comments/<id>) and HTML attributes, so they are kept to a safe set.
-ID_PATTERN = re.compile(r"[A-Za-z0-9._:~-]{1,200}")
+# Site ids go into URLs (/v1/comments/<id>) and HTML attributes, so they are kept to a safe set;
+# "." and ".." are not ids, since browsers and HTTP clients resolve them out of a URL's path.
+ID_PATTERN = re.compile(r"(?!\.\.?\Z)[A-Za-z0-9._:~-]{1,200}")
 DECISIONS = ("approve", "reject")
 SORTS = ("oldest", "newest", "score")
 # Who made a comment's current decision: the service alone, or a moderator or admin. The
@@ -119,7 +120,8 @@ def _identifier(value: Any, field: str, errors: FieldErrors, required: bool = Tr
         errors.add(field, f"'{field}' must be a string or an integer, not {_json_type(value)}")
         return None
     if not is_identifier(value):
-        errors.add(field, f"'{field}' must be 1-200 characters of letters, digits and . _ : ~ -")
+        errors.add(field, f"'{field}' must be 1-200 characters of letters, digits and . _ : ~ - "
+                           "(not . or .. alone)")
         return None
     return value
 
@@ -141,8 +143,11 @@ def _url(value: Any, field: str, errors: FieldErrors) -> str | None:
     if url is None:
         return None
     # Moderators click this link: only real web addresses, never javascript: or data: URLs.
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[x": a bracket opened for an IPv6 address and never closed
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         errors.add(field, f"'{field}' must be an http:// or https:// address")
         return None
     return url
@@ -262,16 +267,22 @@ def _collect(errors: FieldErrors, parse, value: str | None, *more):
         return None
 
 
+def _is_number(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
 def parse_cursor(value: str, sort: str) -> Cursor:
     """Return the Cursor encoded in ``value``; it must belong to the same sort."""
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         cursor_sort, score, pk = json.loads(raw)
         # As the databases store them: a 64-bit row id, and a finite score for sort=score only.
-        valid = (cursor_sort in SORTS and isinstance(pk, int) and 0 <= pk < 2**63
+        # JSON's true and false are ints to Python, but not to the databases.
+        valid = (cursor_sort in SORTS and _is_number(pk, int) and 0 <= pk < 2**63
                  and (score is None if cursor_sort != "score" else
-                      isinstance(score, int | float) and math.isfinite(score)))
-    except (ValueError, TypeError, OverflowError):
+                      _is_number(score, int | float) and math.isfinite(score)))
+    # RecursionError: a forged cursor of deeply nested brackets.
+    except (ValueError, TypeError, OverflowError, RecursionError):
         valid = False
     if not valid:
         raise APIError(422, "'cursor' is not a cursor this service gave out", field="cursor")

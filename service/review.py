@@ -24,7 +24,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from service import accounts, auth, outbox, overrides, queue
-from service.admin import keyword_view, refresh_now, threshold_view
+from service.admin import keyword_view, refresh_now, serving_files, threshold_view
 from service.db import get_db
 from service.errors import APIError
 from service.highlight import highlight
@@ -275,7 +275,7 @@ def keywords_page():
 def keywords_add():
     """Add an entry, or hide a file entry, for one rule and level."""
     with get_db().transaction() as connection:
-        overrides.add_override(connection, auth.session_principal().actor,
+        overrides.add_override(connection, auth.session_principal().actor, serving_files(),
                                rule=request.form.get("rule"), level=request.form.get("level"),
                                term=request.form.get("term"),
                                action=request.form.get("action", "add"),

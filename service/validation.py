@@ -10,6 +10,16 @@ from service.errors import APIError
 # PostgreSQL refuses NUL, UTF-8 has no lone surrogates, and SQLite's search index stops at NUL.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
+# A character a reader can see: not whitespace, a control character, a format character (zero
+# width spaces and joiners, bidi marks, the byte order mark) or tatweel. Written so that Python
+# and the ECMAScript regexes of JSON Schema read it alike (their \s differ only on characters
+# listed here anyway); the OpenAPI document's "pattern" for a comment's text is this string.
+VISIBLE_CHARACTER = (
+    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u0640\u06dd\u070f\u0890\u0891"
+    r"\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+_VISIBLE = re.compile(VISIBLE_CHARACTER)
+
 
 def unstorable_character_at(payload: Any) -> str | None:
     """Return where in a parsed JSON value a string holds a NUL or a lone surrogate, or None.
@@ -45,8 +55,10 @@ def check_text(value: Any, max_chars: int, field: str = "text") -> str:
         raise APIError(422, f"'{field}' is required", field=field)
     if not isinstance(value, str):
         raise APIError(422, f"'{field}' must be a string, not {_json_type(value)}", field=field)
-    if not value.strip():
-        raise APIError(422, f"'{field}' is empty", field=field)
+    if not _VISIBLE.search(value):
+        # "\u200b" or "ـــ" alone would be published as an empty comment.
+        raise APIError(422, f"'{field}' is empty, or holds only spaces and invisible characters",
+                       field=field)
     if len(value) > max_chars:
         raise APIError(
             413, f"'{field}' has {len(value)} characters; the limit is {max_chars}", field=field

@@ -86,8 +86,15 @@ def test_integer_ids_are_accepted_as_strings(site):
     (comment("x" * 201), "id"),
     (comment("c1\n"), "id"),  # a regex's "$" would let a final newline through
     (comment(True), "id"),
+    # Clients resolve these out of /v1/comments/<id>: the comment could never be read back.
+    (comment("."), "id"),
+    (comment(".."), "id"),
     (comment("c1", text=""), "text"),
     (comment("c1", text="   "), "text"),
+    # Nothing a reader would see: zero-width space and bidi mark, byte order mark, tatweel.
+    (comment("c1", text="\u200b\u200f"), "text"),
+    (comment("c1", text="\ufeff"), "text"),
+    (comment("c1", text="ـــ "), "text"),
     (comment("c1", text=5), "text"),
     ({"id": "c1", "text": CLEAN, "author_id": "u"}, "article_id"),
     ({"id": "c1", "text": CLEAN, "article_id": "a"}, "author_id"),
@@ -96,6 +103,8 @@ def test_integer_ids_are_accepted_as_strings(site):
     (comment("c1", article_url="javascript:alert(1)"), "article_url"),
     (comment("c1", article_url="data:text/html,hi"), "article_url"),
     (comment("c1", article_url="/relative"), "article_url"),
+    (comment("c1", article_url="http://[x"), "article_url"),  # an IPv6 bracket left open
+    (comment("c1", article_url="https://[::1/"), "article_url"),
     (comment("c1", created_at="yesterday"), "created_at"),
     (comment("c1", created_at=1700000000), "created_at"),
     (comment("c1", created_at="9999-12-31T23:59:59-23:59"), "created_at"),
@@ -105,6 +114,12 @@ def test_integer_ids_are_accepted_as_strings(site):
 def test_bad_comment_fields_are_422_naming_the_field(site, payload, field):
     body = assert_error(site.post("/v1/comments", payload), 422)
     assert field in [e["field"] for e in body["errors"]]
+
+
+def test_ids_of_dots_and_texts_of_rare_characters_are_accepted(site):
+    assert site.post("/v1/comments", comment("...", text="\x1c تعليق"))[0] == 201
+    assert site.post("/v1/comments", comment(".c.", text="\u0640ء"))[0] == 201
+    assert site.get("/v1/comments/...")[1]["text"] == "\x1c تعليق"
 
 
 def post_escaped(api, url: str, payload) -> tuple[int, dict]:
@@ -206,6 +221,23 @@ def test_repeating_a_decision_is_harmless(site, moderator):
     status, body = moderator.decide("c-1", "reject", rules=["insult"])
     assert status == 200 and body["result"] == "unchanged"
     assert len(site.get("/v1/comments/c-1")[1]["history"]) == 2
+
+
+@both_backends
+def test_repeating_a_decision_with_a_new_note_records_the_note(site, moderator):
+    site.submit("c-1", SUSPECT)
+    moderator.decide("c-1", "reject", rules=["insult"], note="first")
+    status, body = moderator.decide("c-1", "reject", rules=["insult"],
+                                    note="spam link, author warned")
+    assert status == 200 and body["result"] == "updated" and body["status"] == "rejected"
+    history = site.get("/v1/comments/c-1")[1]["history"]
+    assert [(h["to_status"], h["note"]) for h in history[1:]] == [
+        ("rejected", "first"), ("rejected", "spam link, author warned")]
+    # The same note again, or none, is a retry.
+    for note in ("spam link, author warned", None):
+        assert moderator.decide("c-1", "reject", rules=["insult"], note=note)[1]["result"] == (
+            "unchanged")
+    assert len(site.get("/v1/comments/c-1")[1]["history"]) == 3
 
 
 @both_backends
@@ -462,10 +494,14 @@ def forged_cursor(*parts) -> str:
     forged_cursor("score", None, 2),              # sort=score without a score
     forged_cursor("newest", 0.5, 2),              # a score where none belongs
     "WyJzY29yZSIsIE5hTiwgMV0",                    # ["score", NaN, 1]: JSON's NaN
+    forged_cursor("oldest", None, True),          # true is an int to Python, not to SQL
+    forged_cursor("score", False, 1),
+    base64.urlsafe_b64encode(b"[" * 1000).decode(),  # deep enough to overflow the parser
 ])
 def test_a_forged_cursor_is_422_on_the_database_too(site, moderator, cursor):
     site.submit("c-1", SUSPECT)
-    sort = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))[0]
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    sort = "oldest" if raw.startswith(b"[[") else json.loads(raw)[0]
     body = assert_error(moderator.get("/v1/queue", sort=sort, status="all", cursor=cursor), 422)
     assert body["errors"] == [
         {"field": "cursor", "message": "'cursor' is not a cursor this service gave out"}]

@@ -98,6 +98,13 @@ def test_admin_hides_a_file_denial_and_adds_one(site, admin):
     ({"rule": ["insult"], "level": "allow", "term": "حماري"}, 422),
     ({"rule": "insult", "level": "block", "term": "x", "action": "purge"}, 422),
     ({"rule": "insult", "level": "block", "term": "xyz", "note": ["n"]}, 422),
+    ({"rule": "insult", "level": "block", "term": "\u200b\u200f"}, 422),  # nothing visible
+    # A removal hides a file entry: one the files do not have at that level would hide nothing.
+    ({"rule": "insult", "level": "block", "term": "مكلخ", "action": "remove"}, 422),
+    ({"rule": "insult", "level": "suspect", "term": "بخوش", "action": "remove"}, 422),
+    ({"rule": "incitement", "level": "suspect", "term": "مكلخ", "action": "remove"}, 422),
+    ({"rule": "*", "level": "allow", "term": "بغلة", "action": "remove"}, 422),
+    ({"rule": "*", "level": "denial", "term": "ما بغيتش نقول", "action": "remove"}, 422),
 ])
 def test_bad_keyword_changes_are_refused(admin, payload, code):
     status, body = admin.post("/v1/keywords", payload)
@@ -105,10 +112,22 @@ def test_bad_keyword_changes_are_refused(admin, payload, code):
     assert admin.get("/v1/keywords")[1]["overrides"] == []
 
 
+def test_removing_a_term_at_another_level_says_where_the_files_list_it(admin):
+    status, body = admin.post("/v1/keywords", {"rule": "insult", "level": "block",
+                                               "term": "مكلخ", "action": "remove"})
+    assert status == 422
+    assert body["description"] == ("'مكلخ' is not a block entry of the files for insult, so "
+                                   "there is nothing to hide (the files list it for insult as "
+                                   "suspect)")
+
+
 def test_the_same_override_twice_is_409_and_unknown_delete_is_404(admin):
     payload = {"rule": "insult", "level": "block", "term": "بخوش"}
     assert admin.post("/v1/keywords", payload)[0] == 201
     assert admin.post("/v1/keywords", payload)[0] == 409
+    # Invisible characters do not make it another term.
+    status, body = admin.post("/v1/keywords", {**payload, "term": "بخوش\u200b"})
+    assert status == 409 and len(admin.get("/v1/keywords")[1]["overrides"]) == 1
     assert admin.client.delete("/v1/keywords/999", headers=admin.headers).status_code == 404
     # Past any database's 64-bit ids: still an unknown override, not an overflow.
     assert admin.client.delete(f"/v1/keywords/{2**64}", headers=admin.headers).status_code == 404

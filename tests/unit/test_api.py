@@ -1,5 +1,6 @@
 """The JSON API: answers for good input, the one error envelope for every kind of bad input."""
 
+import io
 import json
 import re
 
@@ -201,6 +202,21 @@ def test_body_over_the_request_limit_is_413(app_config):
     app_config["MAX_CONTENT_LENGTH"] = 1000
     client = create_app(app_config).test_client()
     assert_error(post_json(client, "/v1/moderate", {"text": "x" * 2000}), 413)
+
+
+@pytest.mark.parametrize(("size", "status"), [(100, 200), (2000, 413)])
+def test_a_chunked_body_over_the_request_limit_is_413(app_config, size, status):
+    from service import create_app
+
+    app_config["MAX_CONTENT_LENGTH"] = 1000
+    client = create_app(app_config).test_client()
+    # Chunked: no Content-Length, and werkzeug stops reading at the limit without an error.
+    body = json.dumps({"text": "x" * size}).encode()
+    response = client.post("/v1/moderate", input_stream=io.BytesIO(body),
+                           content_type="application/json",
+                           headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == status
 
 
 @pytest.mark.parametrize(
