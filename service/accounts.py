@@ -79,6 +79,9 @@ def create_user(connection: Connection, name: str, role: str, password: str) -> 
                 name=name, role=role, password_hash=generate_password_hash(password), active=True,
                 created_at=utcnow()).returning(users.c.id)).scalar_one()
     except IntegrityError:
+        if _is_deactivated(connection, name):
+            raise AccountError(f"the user {name!r} exists already, deactivated: "
+                               f"`users activate {name}` brings it back") from None
         raise AccountError(f"the user {name!r} exists already") from None
     return User(user_id, name, role)
 
@@ -90,7 +93,7 @@ def set_password(connection: Connection, name: str, password: str) -> None:
     """
     if len(password or "") < MIN_PASSWORD_CHARS:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-    user_id = _user_id(connection, name)
+    user_id = _active_user_id(connection, name)
     connection.execute(update(users).where(users.c.id == user_id)
                        .values(password_hash=generate_password_hash(password)))
     end_sessions_of(connection, user_id)
@@ -109,10 +112,10 @@ def get_user(connection: Connection, user_id: int) -> User | None:
     return None if row is None else _user(row)
 
 
-def list_users(connection: Connection) -> list[User]:
-    """Return every active user, by name."""
-    rows = connection.execute(select(users).where(users.c.active).order_by(users.c.name))
-    return [_user(row) for row in rows]
+def list_users(connection: Connection) -> list[tuple[User, bool]]:
+    """Return every user, by name, each with whether the account is active."""
+    rows = connection.execute(select(users).order_by(users.c.name))
+    return [(_user(row), bool(row.active)) for row in rows]
 
 
 def authenticate(connection: Connection, name: str, password: str) -> User | None:
@@ -134,11 +137,9 @@ def issue_token(connection: Connection, name: str) -> str:
 
     :raise AccountError: when there is no such user.
     """
-    user = find_user(connection, name)
-    if user is None:
-        raise AccountError(f"no user {name!r}")
+    user_id = _active_user_id(connection, name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    connection.execute(insert(api_tokens).values(user_id=user.id, token_hash=hash_token(token),
+    connection.execute(insert(api_tokens).values(user_id=user_id, token_hash=hash_token(token),
                                                  created_at=utcnow()))
     return token
 
@@ -194,6 +195,35 @@ def _user_id(connection: Connection, name: str) -> int:
     if user_id is None:
         raise AccountError(f"no user {name!r}")
     return user_id
+
+
+def _active_user_id(connection: Connection, name: str) -> int:
+    """The id of the active account ``name``; a deactivated one is refused, saying so, since a
+    new password or token would do nothing while it stays locked."""
+    user_id = _user_id(connection, name)
+    if _is_deactivated(connection, name):
+        raise AccountError(f"the user {name!r} is deactivated: `users activate {name}` brings "
+                           f"it back with a new password")
+    return user_id
+
+
+def _is_deactivated(connection: Connection, name: str) -> bool:
+    return connection.execute(select(users.c.active).where(users.c.name == name)).scalar() is False
+
+
+def activate_user(connection: Connection, name: str, password: str) -> None:
+    """Let a deactivated account log in again, with a new password: whatever locked it out
+    (someone who left, a password that leaked) should not let the old one back in.
+
+    :raise AccountError: on a short password, an unknown user or an account already active.
+    """
+    if len(password or "") < MIN_PASSWORD_CHARS:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    user_id = _user_id(connection, name)
+    if not _is_deactivated(connection, name):
+        raise AccountError(f"the user {name!r} is active already")
+    connection.execute(update(users).where(users.c.id == user_id).values(
+        active=True, password_hash=generate_password_hash(password)))
 
 
 def revoke_tokens(connection: Connection, name: str) -> int:

@@ -276,6 +276,20 @@ def deactivate_command(name: str) -> None:
     click.echo(f"deactivated {name}: sessions ended, API tokens revoked", err=True)
 
 
+@users_cli.command("activate")
+@click.argument("name")
+@click.option("--password", envvar="MODERATION_USER_PASSWORD", prompt=True, hide_input=True,
+              confirmation_prompt=True,
+              help="Its new password (else MODERATION_USER_PASSWORD, else asked for).")
+def activate_command(name: str, password: str) -> None:
+    """Let a deactivated account log in again, with a new password."""
+    with account_change() as connection:
+        accounts.activate_user(connection, name, password)
+        record_audit(connection, CLI_ACTOR, "user.activate", detail={"name": name})
+    click.echo(f"activated {name} with a new password (its old API tokens stay revoked: "
+               f"`users token {name}` makes a new one)", err=True)
+
+
 @users_cli.command("token")
 @click.argument("name")
 def token_command(name: str) -> None:
@@ -288,7 +302,7 @@ def token_command(name: str) -> None:
 
 @users_cli.command("list")
 def list_command() -> None:
-    """List the accounts and their roles."""
+    """List the accounts, their roles, and those deactivated."""
     with get_db().reading() as connection:
-        for user in accounts.list_users(connection):
-            click.echo(f"{user.name}\t{user.role}")
+        for user, active in accounts.list_users(connection):
+            click.echo(f"{user.name}\t{user.role}" + ("" if active else "\tdeactivated"))

@@ -59,13 +59,104 @@ SQLITE_SYNCHRONOUS_LEVELS = {"OFF": "OFF", "NORMAL": "NORMAL", "FULL": "FULL", "
 
 
 def check_config(config: dict) -> None:
-    """Refuse, at app creation, a setting that would otherwise be misread in silence.
+    """Refuse, at app creation, a setting that would otherwise be misread in silence or fail
+    only when a request needs it, and store each as the type its component reads.
 
     :raise RuntimeError: naming the MODERATION_ variable and the values it takes.
     """
     config["SQLITE_SYNCHRONOUS"] = sqlite_synchronous(config["SQLITE_SYNCHRONOUS"])
     config["PROXY_COUNT"] = proxy_count(config["PROXY_COUNT"])
     config["BATCH_SECONDS"] = batch_seconds(config["BATCH_SECONDS"])
+    for name, (read, wanted) in SETTING_TYPES.items():
+        value = read(config[name])
+        if value is None:
+            raise RuntimeError(f"MODERATION_{name} must be {wanted}, not {config[name]!r}")
+        config[name] = value
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a finite number (a string of one too), or None; true and false are not."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value
+
+
+def _whole(minimum: int, maximum: float = math.inf):
+    def read(value: object) -> int | None:
+        number = _number(value)
+        if number is None or number != int(number) or not minimum <= number <= maximum:
+            return None
+        return int(number)
+    return read
+
+
+def _seconds(zero_allowed: bool):
+    def read(value: object) -> float | None:
+        number = _number(value)
+        if number is None or number < 0 or (number == 0 and not zero_allowed):
+            return None
+        return float(number)
+    return read
+
+
+# Environment values are JSON when they parse, so "false" is False but "False" stays a string,
+# and Python would read that string as true.
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True,
+             "false": False, "0": False, "no": False, "off": False}
+
+
+def _boolean(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return _BOOLEANS.get(str(value).strip().lower()) if isinstance(value, str | int) else None
+
+
+def _same_site(value: object) -> str | None:
+    # Flask sends the attribute as written, and browsers drop a cookie whose SameSite they
+    # cannot read: the login would fail with no message.
+    names = {"lax": "Lax", "strict": "Strict", "none": "None"}
+    return names.get(value.strip().lower()) if isinstance(value, str) else None
+
+
+def _thresholds(value: object) -> dict | None:
+    # The rules and levels are named by the policy's own check, when the model loads.
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        return None
+    numbers = [_number(n) for levels in value.values() for n in levels.values()]
+    if not all(n is not None and 0 <= n <= 1 for n in numbers):
+        return None
+    return value
+
+
+# Every other setting a component reads as a number, a flag or a name: how to read it, and what
+# the startup message says it must be.
+SETTING_TYPES = {
+    "MODEL_RELOAD_SECONDS": (_seconds(zero_allowed=True), "a number of seconds, 0 or more"),
+    "THRESHOLDS": (_thresholds, 'a JSON object like {"insult": {"review": 0.4}}, of numbers '
+                                'from 0 to 1'),
+    "MAX_TEXT_CHARS": (_whole(1), "a whole number of characters, 1 or more"),
+    "MAX_BATCH": (_whole(1), "a whole number of comments, 1 or more"),
+    "MAX_BATCH_CHARS": (_whole(1), "a whole number of characters, 1 or more"),
+    "MAX_CONTENT_LENGTH": (_whole(1), "a whole number of bytes, 1 or more"),
+    "SQLITE_BUSY_TIMEOUT_MS": (_whole(0), "a whole number of milliseconds, 0 or more"),
+    "WEBHOOK_TIMEOUT_SECONDS": (_seconds(zero_allowed=False), "a number of seconds above 0"),
+    "WEBHOOK_BACKOFF_SECONDS": (_seconds(zero_allowed=False), "a number of seconds above 0"),
+    "WEBHOOK_BACKOFF_MAX_SECONDS": (_seconds(zero_allowed=False), "a number of seconds above 0"),
+    "OUTBOX_WORKER": (_boolean, "true or false"),
+    "OUTBOX_POLL_SECONDS": (_seconds(zero_allowed=False), "a number of seconds above 0"),
+    "OUTBOX_LEASE_SECONDS": (_seconds(zero_allowed=False), "a number of seconds above 0"),
+    "LISTS_REFRESH_SECONDS": (_seconds(zero_allowed=True), "a number of seconds, 0 or more"),
+    "QUEUE_PAGE_SIZE": (_whole(1, 200), "a whole number from 1 to 200"),
+    "MAX_BULK": (_whole(1), "a whole number of comments, 1 or more"),
+    "SESSION_COOKIE_SAMESITE": (_same_site, "Lax, Strict or None"),
+    "SESSION_COOKIE_SECURE": (_boolean, "true or false"),
+    "SESSION_LIFETIME_HOURS": (_seconds(zero_allowed=False), "a number of hours above 0"),
+}
 
 
 def sqlite_synchronous(value: object) -> str:

@@ -83,7 +83,8 @@ def resolve_model_dir(path: Path | str) -> Path:
 def read_metadata(directory: Path) -> dict[str, Any]:
     """Read and check an artifact's metadata file.
 
-    :raise ArtifactError: when it is unreadable or lacks a required key.
+    :raise ArtifactError: when it is unreadable, lacks a required key or holds thresholds the
+        policy or the training tools could not use.
     """
     try:
         metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
@@ -92,6 +93,7 @@ def read_metadata(directory: Path) -> dict[str, Any]:
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise ArtifactError(f"{directory / METADATA_FILE} lacks {', '.join(missing)}")
+    _check_thresholds(metadata, directory)
     return metadata
 
 
@@ -137,7 +139,6 @@ def load_artifact(path: Path | str) -> ModelBundle:
         raise ArtifactError(f"cannot load {artifact}: {error}") from error
     if not isinstance(classifier, CommentClassifier) or tuple(classifier.rules) != RULES:
         raise ArtifactError(f"{artifact} does not hold a CommentClassifier for {list(RULES)}")
-    _check_thresholds(metadata, directory)
     probe = classifier.predict_proba_one(_PROBE_TEXT)
     if probe.shape != (len(RULES),) or not np.all(np.isfinite(probe)):
         raise ArtifactError(f"{artifact} produced invalid scores on a probe comment")
@@ -145,12 +146,23 @@ def load_artifact(path: Path | str) -> ModelBundle:
 
 
 def _check_thresholds(metadata: dict[str, Any], directory: Path) -> None:
+    """Refuse thresholds the policy or the training tools would misread or crash on."""
+    where = directory / METADATA_FILE
+    thresholds = metadata["thresholds"]
+    if not isinstance(thresholds, dict):
+        raise ArtifactError(f"{where}: thresholds must be an object of rules")
     for rule in RULES:
-        levels = metadata["thresholds"].get(rule, {})
-        for level in ("review", "reject"):
-            value = levels.get(level)
-            if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-                raise ArtifactError(f"{directory / METADATA_FILE}: bad {rule}.{level} threshold")
+        levels = thresholds.get(rule)
+        if not isinstance(levels, dict):
+            raise ArtifactError(f"{where}: thresholds.{rule} must be an object of levels")
+        # suspect may be absent (the policy reads it as 0); decision is what evaluation scores at.
+        for level in ("review", "reject", "decision", "suspect"):
+            value = levels.get(level, 0.0 if level == "suspect" else None)
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not 0.0 <= value <= 1.0):
+                raise ArtifactError(f"{where}: bad {rule}.{level} threshold")
+        if levels["review"] > levels["reject"]:
+            raise ArtifactError(f"{where}: {rule}.review is above {rule}.reject")
 
 
 def runtime_versions() -> dict[str, str]:

@@ -15,7 +15,11 @@ def init_app(app: Flask) -> None:
     """Load the model and keyword lists named by the config; fail startup if either is bad."""
     bundle = load_artifact(app.config["MODEL_DIR"])
     matcher = KeywordMatcher.from_directory(Path(app.config["KEYWORD_DIR"]))
-    app.extensions[EXTENSION_KEY] = Moderator(bundle, matcher, app.config["THRESHOLDS"])
+    try:
+        moderator = Moderator(bundle, matcher, app.config["THRESHOLDS"])
+    except ValueError as error:  # the configured thresholds, read over the model's
+        raise RuntimeError(f"MODERATION_THRESHOLDS: {error}") from None
+    app.extensions[EXTENSION_KEY] = moderator
     app.logger.info("serving model %s from %s", bundle.version, bundle.directory)
 
 

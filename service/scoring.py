@@ -67,7 +67,10 @@ class Policy:
                 raise ValueError(f"threshold overrides for {rule} name unknown levels: {extra}")
             merged.update(overrides.get(rule, {}))
             merged["suspect"] = min(merged["suspect"], merged["review"])
-            thresholds[rule] = RuleThresholds(**{k: float(v) for k, v in merged.items()})
+            try:
+                thresholds[rule] = RuleThresholds(**{k: float(v) for k, v in merged.items()})
+            except (TypeError, ValueError) as error:  # a string or null for a level, or the order
+                raise ValueError(f"{rule}: {error}") from None
         return cls(thresholds)
 
     def to_dict(self) -> dict[str, dict[str, float]]:

@@ -72,6 +72,34 @@ def test_users_commands_refuse_bad_input(queue_app, args, message):
     assert result.exit_code != 0 and message in result.output
 
 
+def test_a_deactivated_account_is_listed_named_and_activated_with_a_new_password(queue_app):
+    from tests.queue.conftest import PASSWORD, Browser
+
+    runner = queue_app.test_cli_runner()
+    assert runner.invoke(args=["users", "deactivate", "mona"]).exit_code == 0
+    assert "mona\tmoderator\tdeactivated" in runner.invoke(args=["users", "list"]).output
+    # Each of these used to say "no user", or report a password changed on a locked account.
+    for args, message in [
+            (["users", "add", "mona", "--password", "long enough pw"],
+             "exists already, deactivated: `users activate mona` brings it back"),
+            (["users", "token", "mona"], "'mona' is deactivated"),
+            (["users", "password", "mona", "--password", "long enough pw"],
+             "'mona' is deactivated")]:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and message in result.output, result.output
+    result = runner.invoke(args=["users", "activate", "mona"],
+                           input="back at work 2026\nback at work 2026\n")
+    assert result.exit_code == 0, result.output
+    assert "mona\tmoderator\n" in runner.invoke(args=["users", "list"]).output
+    browser = Browser(queue_app.test_client())
+    assert browser.login("mona", PASSWORD).status_code == 401  # the old password stays out
+    assert browser.login("mona", "back at work 2026").status_code == 302
+    result = runner.invoke(args=["users", "activate", "mona", "--password", "long enough pw"])
+    assert result.exit_code != 0 and "active already" in result.output
+    assert runner.invoke(args=["users", "activate", "nobody", "--password",
+                               "long enough pw"]).exit_code != 0
+
+
 def test_password_change_takes_effect(queue_app):
     from tests.queue.conftest import Browser
 

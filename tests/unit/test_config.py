@@ -1,6 +1,7 @@
 """Settings checked when the app is created: a value a component would misread stops startup."""
 
 import gc
+import re
 import runpy
 from pathlib import Path
 
@@ -100,3 +101,76 @@ def test_a_bad_batch_time_limit_stops_app_creation(app_config, value):
 )
 def test_batch_time_limits_are_read_as_seconds(value, seconds):
     assert batch_seconds(value) == seconds
+
+
+OBJECT_OF_THRESHOLDS = 'a JSON object like {"insult": {"review": 0.4}}, of numbers from 0 to 1'
+
+
+@pytest.mark.parametrize(("name", "value", "wanted"), [
+    ("MAX_TEXT_CHARS", "abc", "a whole number of characters, 1 or more"),
+    ("MAX_TEXT_CHARS", 0, "a whole number of characters, 1 or more"),
+    ("MAX_BATCH", 2.5, "a whole number of comments, 1 or more"),
+    ("MAX_BULK", "abc", "a whole number of comments, 1 or more"),
+    ("MAX_CONTENT_LENGTH", -1, "a whole number of bytes, 1 or more"),
+    ("QUEUE_PAGE_SIZE", 500, "a whole number from 1 to 200"),
+    ("SESSION_COOKIE_SAMESITE", "bogus", "Lax, Strict or None"),
+    ("SESSION_COOKIE_SECURE", "maybe", "true or false"),
+    ("OUTBOX_WORKER", 2, "true or false"),
+    ("SESSION_LIFETIME_HOURS", "abc", "a number of hours above 0"),
+    ("MODEL_RELOAD_SECONDS", "abc", "a number of seconds, 0 or more"),
+    ("LISTS_REFRESH_SECONDS", -1, "a number of seconds, 0 or more"),
+    ("OUTBOX_POLL_SECONDS", 0, "a number of seconds above 0"),
+    ("WEBHOOK_TIMEOUT_SECONDS", "nan", "a number of seconds above 0"),
+    ("SQLITE_BUSY_TIMEOUT_MS", True, "a whole number of milliseconds, 0 or more"),
+    ("THRESHOLDS", "notjson", OBJECT_OF_THRESHOLDS),
+    ("THRESHOLDS", {"insult": 0.5}, OBJECT_OF_THRESHOLDS),
+    ("THRESHOLDS", {"insult": {"review": "high"}}, OBJECT_OF_THRESHOLDS),
+    ("THRESHOLDS", {"insult": {"review": 1.5}}, OBJECT_OF_THRESHOLDS),
+])
+def test_a_setting_of_the_wrong_type_stops_app_creation_naming_it(app_config, name, value,
+                                                                    wanted):
+    # Each of these used to start, answer /readyz, and fail with a 500 on the first request
+    # that read it, or stop with a Python error that named no variable.
+    app_config[name] = value
+    with pytest.raises(RuntimeError) as raised:
+        create_app(app_config)
+    assert str(raised.value) == f"MODERATION_{name} must be {wanted}, not {value!r}"
+
+
+@pytest.mark.parametrize(("variable", "value", "name", "read"), [
+    # JSON reads "false" as false, but "False" is a string, which Python takes as true.
+    ("MODERATION_OUTBOX_WORKER", "False", "OUTBOX_WORKER", False),
+    ("MODERATION_OUTBOX_WORKER", "off", "OUTBOX_WORKER", False),
+    ("MODERATION_SESSION_COOKIE_SECURE", "False", "SESSION_COOKIE_SECURE", False),
+    ("MODERATION_SESSION_COOKIE_SECURE", "TRUE", "SESSION_COOKIE_SECURE", True),
+    ("MODERATION_SESSION_COOKIE_SAMESITE", "strict", "SESSION_COOKIE_SAMESITE", "Strict"),
+    ("MODERATION_MAX_TEXT_CHARS", "8000", "MAX_TEXT_CHARS", 8000),
+    ("MODERATION_SESSION_LIFETIME_HOURS", "0.5", "SESSION_LIFETIME_HOURS", 0.5),
+])
+def test_environment_values_are_read_as_their_settings_type(app_config, monkeypatch, variable,
+                                                            value, name, read):
+    app_config.pop(name, None)
+    monkeypatch.setenv(variable, value)
+    app = create_app(app_config)
+    assert app.config[name] == read and type(app.config[name]) is type(read)
+
+
+def test_outbox_worker_false_in_capitals_starts_no_delivery_thread(app_config, monkeypatch):
+    import threading
+
+    monkeypatch.setenv("MODERATION_OUTBOX_WORKER", "False")
+    before = {t.name for t in threading.enumerate()}
+    create_app({**app_config, "WEBHOOK_URL": "http://127.0.0.1:9/hook", "WEBHOOK_SECRET": "s"})
+    assert {t.name for t in threading.enumerate()} - before == set()
+
+
+@pytest.mark.parametrize(("thresholds", "message"), [
+    ({"insult": {"review": 0.9, "reject": 0.5}},
+     "MODERATION_THRESHOLDS: insult: need 0 <= suspect <= review <= reject <= 1"),
+    ({"spam": {"review": 0.5}}, "MODERATION_THRESHOLDS: threshold overrides name unknown rules"),
+])
+def test_impossible_configured_thresholds_stop_app_creation_naming_the_variable(
+        app_config, thresholds, message):
+    app_config["THRESHOLDS"] = thresholds
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        create_app(app_config)

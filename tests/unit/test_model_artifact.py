@@ -111,8 +111,23 @@ def _without_thresholds(directory):
     (lambda d: edit_metadata(d, thresholds={rule: {"review": "high", "reject": 0.9}
                                             for rule in RULES}),
      r"bad insult\.review threshold"),
+    # Metadata edited by hand: each of these crashed training.evaluate or registry promote.
+    (lambda d: edit_metadata(d, thresholds={rule: 0.8 for rule in RULES}),
+     r"thresholds\.insult must be an object of levels"),
+    (lambda d: edit_metadata(d, thresholds=[0.5, 0.9]), "thresholds must be an object"),
+    (lambda d: edit_metadata(d, thresholds={rule: {"review": 0.5, "reject": 0.9}
+                                            for rule in RULES}),
+     r"bad insult\.decision threshold"),
+    (lambda d: edit_metadata(d, thresholds={rule: {"review": 0.5, "reject": 0.9, "decision": 0.4,
+                                                   "suspect": True} for rule in RULES}),
+     r"bad insult\.suspect threshold"),
+    (lambda d: edit_metadata(d, thresholds={rule: {"review": 0.9, "reject": 0.5, "decision": 0.4}
+                                            for rule in RULES}),
+     r"insult\.review is above insult\.reject"),
 ], ids=["unreadable-metadata", "metadata-lacks-a-key", "other-rules", "no-artifact",
-        "not-a-classifier", "nan-scores", "threshold-above-1", "threshold-not-a-number"])
+        "not-a-classifier", "nan-scores", "threshold-above-1", "threshold-not-a-number",
+        "rule-not-an-object", "thresholds-not-an-object", "no-decision-threshold",
+        "suspect-not-a-number", "review-above-reject"])
 def test_each_kind_of_damage_is_refused_with_its_reason(artifact_copy, damage, message):
     damage(artifact_copy)
     with pytest.raises(ArtifactError, match=message):
