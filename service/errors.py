@@ -1,9 +1,11 @@
 """One JSON error envelope for the API: ``{"code", "message", "description"}``, plus ``"errors"``
 for validation problems. Browsers asking for HTML get a small HTML page instead."""
 
-from flask import Flask, current_app, jsonify, render_template_string, request
+from flask import Flask, current_app, jsonify, render_template_string, request, session
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
+
+from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, error_heading, translate
 
 
 class APIError(Exception):
@@ -21,8 +23,30 @@ class APIError(Exception):
         self.errors = errors
 
 
-_HTML_ERROR = """<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8">
-<title>{{ code }} {{ name }}</title><h1>{{ code }} {{ name }}</h1><p>{{ description }}</p></html>"""
+# For errors no page's own handler took (an unknown /review/ address, a GET on a form's URL),
+# in the language the moderator chose for the session. The description is the server's English:
+# dir="auto" keeps its full stop at its end on a right-to-left page.
+_HTML_ERROR = """<!doctype html>
+<html lang="{{ lang }}" dir="{{ direction }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ code }} · {{ title }}</title>
+<link rel="stylesheet" href="{{ url_for('review.static', filename='review.css') }}"></head>
+<body><main><section class="error-page">
+<h1>{{ title }}</h1>
+<p class="error-detail">{{ detail_label }}:
+  <span dir="auto">{{ code }} {{ name }}. {{ description }}</span></p>
+<p><a href="{{ url_for('review.queue_page') }}">{{ back }}</a></p>
+</section></main></body></html>"""
+
+
+def _html_error(code: int, name: str, description: str) -> str:
+    lang = request.args.get("lang")
+    if lang not in LANGUAGES:
+        lang = session.get("lang", DEFAULT_LANGUAGE)
+    return render_template_string(
+        _HTML_ERROR, code=code, name=name, description=description, lang=lang,
+        direction=LANGUAGES.get(lang, "rtl"), title=translate(error_heading(code), lang),
+        detail_label=translate("error_detail", lang), back=translate("back_to_queue", lang))
 
 
 def _wants_json() -> bool:
@@ -38,9 +62,7 @@ def _respond(
 ):
     headers = headers or []
     if not _wants_json():
-        return render_template_string(
-            _HTML_ERROR, code=code, name=name, description=description
-        ), code, headers
+        return _html_error(code, name, description), code, headers
     body = {"code": code, "message": name, "description": description}
     if errors:
         body["errors"] = errors

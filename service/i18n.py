@@ -26,6 +26,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status_published": {"ar": "منشورة", "fr": "Publiés"},
     "status_rejected": {"ar": "مرفوضة", "fr": "Rejetés"},
     "status_all": {"ar": "الكل", "fr": "Tous"},
+    # One comment's status (its badge, its history), where French needs the singular.
+    "comment_status_pending": {"ar": "في الانتظار", "fr": "En attente"},
+    "comment_status_published": {"ar": "منشورة", "fr": "Publié"},
+    "comment_status_rejected": {"ar": "مرفوضة", "fr": "Rejeté"},
     "rule_insult": {"ar": "إهانة", "fr": "Insulte"},
     "rule_incitement": {"ar": "تحريض", "fr": "Incitation"},
     "rule_religion": {"ar": "مسّ بالدين", "fr": "Atteinte à la religion"},
@@ -37,6 +41,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "decided_by_anyone": {"ar": "كل القرارات", "fr": "Toutes les décisions"},
     "decided_by_system": {"ar": "قرار الخدمة وحدها", "fr": "Décidés par le service seul"},
     "decided_by_person": {"ar": "قرار مشرف", "fr": "Décidés par un modérateur"},
+    "sort": {"ar": "الترتيب", "fr": "Tri"},
     "sort_oldest": {"ar": "الأقدم أولا", "fr": "Plus anciens d'abord"},
     "sort_newest": {"ar": "الأحدث أولا", "fr": "Plus récents d'abord"},
     "sort_score": {"ar": "الأعلى درجة", "fr": "Score le plus élevé"},
@@ -52,6 +57,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "matched": {"ar": "كلمات مطابقة", "fr": "Termes repérés"},
     "reasons": {"ar": "الأسباب", "fr": "Raisons"},
     "history": {"ar": "السجل", "fr": "Historique"},
+    "history_when": {"ar": "الوقت", "fr": "Date"},
+    "history_who": {"ar": "من", "fr": "Par"},
+    "history_action": {"ar": "الإجراء", "fr": "Action"},
+    "history_status": {"ar": "الحالة", "fr": "Statut"},
+    "rules": {"ar": "القواعد", "fr": "Règles"},
+    "list_separator": {"ar": "، ", "fr": ", "},
+    # The audit log's actions on a comment: the service's verdict when it arrived, then people's
+    # decisions.
+    "action_system.approve": {"ar": "نشرته الخدمة", "fr": "Publié par le service"},
+    "action_system.review": {"ar": "أحالته الخدمة على المراجعة",
+                             "fr": "Mis en attente de revue par le service"},
+    "action_system.reject": {"ar": "رفضته الخدمة", "fr": "Rejeté par le service"},
+    "action_decision.approve": {"ar": "قبول", "fr": "Approbation"},
+    "action_decision.reject": {"ar": "رفض", "fr": "Rejet"},
     "author_history": {"ar": "تعليقات الكاتب السابقة", "fr": "Commentaires précédents de l'auteur"},
     "author_counts": {"ar": "{total} تعليق، {rejected} مرفوض",
                      "fr": "{total} commentaires, {rejected} rejetés"},
@@ -72,17 +91,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "session_ended": {"ar": "انتهت جلستك: سجّل الدخول من جديد ثم أعد المحاولة",
                       "fr": "Votre session a pris fin : reconnectez-vous puis réessayez"},
     "role_moderator": {"ar": "مشرف", "fr": "modérateur"},
+    "role_site": {"ar": "الموقع", "fr": "site"},
     "role_admin": {"ar": "مدير", "fr": "administrateur"},
     "error_title": {"ar": "تعذر تنفيذ الطلب", "fr": "La demande n'a pas abouti"},
     "error_400": {"ar": "الطلب غير صالح", "fr": "Requête invalide"},
     "error_403": {"ar": "هذه الصفحة للمديرين فقط", "fr": "Page réservée aux administrateurs"},
     "error_404": {"ar": "غير موجود", "fr": "Introuvable"},
+    "error_405": {"ar": "لا يمكن فتح هذا العنوان بهذه الطريقة",
+                  "fr": "Cette adresse ne s'ouvre pas de cette façon"},
     "error_409": {"ar": "موجود من قبل أو تغير في الأثناء",
                   "fr": "Existe déjà ou a changé entre-temps"},
     "error_413": {"ar": "النص طويل جدا", "fr": "Texte trop long"},
     "error_422": {"ar": "قيمة غير مقبولة", "fr": "Valeur non acceptée"},
+    "error_500": {"ar": "خطأ في الخادم، أعد المحاولة بعد قليل",
+                  "fr": "Erreur du serveur ; réessayez dans un instant"},
     "error_detail": {"ar": "التفاصيل التقنية", "fr": "Détail technique"},
     "back": {"ar": "رجوع", "fr": "Retour"},
+    "back_to_queue": {"ar": "العودة إلى قائمة الانتظار", "fr": "Retour à la file d'attente"},
     "reason_keyword": {"ar": "كلمة من القوائم", "fr": "mot des listes"},
     "reason_model": {"ar": "درجة النموذج", "fr": "score du modèle"},
     "weighing_words": {"ar": "الكلمات التي رفعت الدرجة", "fr": "mots qui ont fait monter le score"},
@@ -116,6 +141,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "add": {"ar": "إضافة", "fr": "Ajouter"},
     "hide": {"ar": "إخفاء", "fr": "Masquer"},
     "delete": {"ar": "حذف", "fr": "Supprimer"},
+    "delete_override": {"ar": "حذف التعديل", "fr": "Supprimer la modification"},
+    "every_rule_lists": {"ar": "المسموح ونفي القول (لكل القواعد)",
+                         "fr": "Autorisés et négations (toutes les règles)"},
+    # Asked before a change that applies to the whole site at once.
+    "confirm_hide": {"ar": "إخفاء «{term}» من القائمة الأساسية؟ لن تُطابق في أي تعليق جديد.",
+                     "fr": "Masquer « {term} » de la liste de base ? Il ne sera plus repéré "
+                           "dans aucun nouveau commentaire."},
+    "confirm_delete_override": {"ar": "حذف التعديل على «{term}»؟ تعود القائمة الأساسية كما "
+                                      "كانت لهذه الكلمة.",
+                                "fr": "Supprimer la modification de « {term} » ? La liste de base "
+                                      "s'applique de nouveau à ce terme."},
+    "confirm_bulk_reject": {"ar": "رفض كل التعليقات المحددة؟",
+                            "fr": "Rejeter tous les commentaires sélectionnés ?"},
     "overrides": {"ar": "تعديلات المشرفين", "fr": "Modifications des administrateurs"},
     "file_lists": {"ar": "القوائم الأساسية", "fr": "Listes de base"},
     "hidden": {"ar": "مخفي", "fr": "masqué"},
@@ -153,3 +191,8 @@ def translate(key: str, language: str, **values: object) -> str:
     entry = MESSAGES.get(key, {})
     text = entry.get(language) or entry.get(DEFAULT_LANGUAGE) or key
     return text.format(**values) if values else text
+
+
+def error_heading(code: int) -> str:
+    """The key of an error's title: its own for the common codes, a general one otherwise."""
+    return f"error_{code}" if f"error_{code}" in MESSAGES else "error_title"

@@ -7,6 +7,7 @@ service.overrides) and render a template. Every POST carries the session's CSRF 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from urllib.parse import urlencode, urlsplit
 
@@ -28,10 +29,11 @@ from service.admin import keyword_view, refresh_now, serving_files, threshold_vi
 from service.db import get_db
 from service.errors import APIError
 from service.highlight import highlight
-from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, translate
+from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, error_heading, translate
 from service.moderation import get_moderator
 from service.queue_input import (
     DECIDERS,
+    MAX_SEARCH_CHARS,
     DecisionRequest,
     FieldErrors,
     parse_queue_query,
@@ -62,9 +64,11 @@ def _before():
             raise APIError(400, "the form contains a NUL character")
         if request.endpoint != "review.login" and auth.session_principal() is None:
             # Logged out or expired in another tab: the form can only fail, so go and log in
-            # again rather than stop at a "reload the page" error that would fail the same way.
+            # again rather than stop at a "reload the page" error that would fail the same way,
+            # and come back to the page the form was on, its filters and all.
             flash(translate("session_ended", g.lang), "warning")
-            return redirect(url_for("review.login"))
+            back = _local_target(request.form.get("next") or _referrer_path(), "")
+            return redirect(url_for("review.login", next=back or None))
         auth.check_csrf()
 
 
@@ -73,11 +77,17 @@ def _before():
 def _error_page(error):
     """An error on a page, in the moderator's language, with a link back (not a dead end)."""
     code = error.code or 500
-    heading = f"error_{code}" if f"error_{code}" in MESSAGES else "error_title"
-    back = _local_target(request.referrer and urlsplit(request.referrer)._replace(
-        scheme="", netloc="").geturl(), url_for("review.queue_page"))
+    heading = error_heading(code)
+    back = _local_target(_referrer_path(), url_for("review.queue_page"))
     return render_template("review/error.html", code=code, heading=heading,
                            description=error.description, back=back), code
+
+
+def _referrer_path() -> str | None:
+    """The page the request came from, as a path (_local_target still checks it is ours)."""
+    if not request.referrer:
+        return None
+    return urlsplit(request.referrer)._replace(scheme="", netloc="").geturl()
 
 
 @bp.after_request
@@ -93,9 +103,23 @@ def _headers(response):
 def _template_helpers():
     lang = g.get("lang", DEFAULT_LANGUAGE)
     return {"t": lambda key, **values: translate(key, lang, **values), "lang": lang,
+            "t_or": lambda key, stored: translate(key, lang) if key in MESSAGES else stored,
             "direction": LANGUAGES.get(lang, "rtl"), "RULES": RULES, "STATUSES": STATUSES,
             "DECIDERS": DECIDERS, "user": auth.session_principal() if "sid" in session else None,
-            "highlight": highlight, "other_language_url": _other_language_url(lang)}
+            "highlight": highlight, "other_language_url": _other_language_url(lang),
+            "readable_time": _readable_time, "MAX_SEARCH_CHARS": MAX_SEARCH_CHARS,
+            "error_heading": error_heading}
+
+
+def _readable_time(value: str | dt.datetime | None) -> str:
+    """A stored time (a datetime or the API's ISO string) as moderators read it, in UTC."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%d %H:%M") + " UTC"
 
 
 def _other_language_url(lang: str) -> str:
@@ -226,7 +250,7 @@ def decide(comment_id: str):
             row = queue.get_comment(connection, comment_id)
         who = translate("system", g.lang) if row.decided_by == "system" else row.decided_by
         flash(translate("decision_conflict", g.lang, who=who,
-                        status=translate(f"status_{row.status}", g.lang)), "warning")
+                        status=translate(f"comment_status_{row.status}", g.lang)), "warning")
         return redirect(target)
     if outcome.event_id:
         outbox.notify_worker()
@@ -261,25 +285,58 @@ def decide_bulk():
     return redirect(target)
 
 
+def _serving_in_step() -> None:
+    """Bring this worker's lists and thresholds up to the database's before showing them.
+
+    Each gunicorn worker refreshes on its own every LISTS_REFRESH_SECONDS, and only the one that
+    took a change refreshes at once: the page after saving may be served by another, which would
+    show the old values "in force" as if the save had failed. One small query on the version
+    tells whether this worker is behind; it rebuilds only then.
+    """
+    refresher = current_app.extensions[overrides.EXTENSION_KEY]
+    with get_db().reading() as connection:
+        version = overrides.current_version(connection)
+    if version != refresher.version:
+        refresh_now()
+
+
 @bp.get("/keywords")
 @login_required()
 def keywords_page():
     """Show the keyword lists and the admins' changes; admins get the forms."""
-    return render_template("review/keywords.html", view=keyword_view(),
+    _serving_in_step()
+    return _render_keywords()
+
+
+def _render_keywords(typed=None, form_error: APIError | None = None):
+    view = keyword_view()
+    # A file entry an override already hides: the page says so and offers that override.
+    hidden = {(o["rule"], o["level"], o["term"]): o["id"]
+              for o in view["overrides"] if o["action"] == "remove"}
+    return render_template("review/keywords.html", view=view, hidden=hidden,
                            rule_filter=request.args.get("rule"), LEVELS=overrides.LEVELS,
-                           EVERY_RULE_LEVELS=overrides.EVERY_RULE_LEVELS)
+                           EVERY_RULE_LEVELS=overrides.EVERY_RULE_LEVELS, typed=typed or {},
+                           form_error=form_error)
 
 
 @bp.post("/keywords")
 @login_required(admin=True)
 def keywords_add():
     """Add an entry, or hide a file entry, for one rule and level."""
-    with get_db().transaction() as connection:
-        overrides.add_override(connection, auth.session_principal().actor, serving_files(),
-                               rule=request.form.get("rule"), level=request.form.get("level"),
-                               term=request.form.get("term"),
-                               action=request.form.get("action", "add"),
-                               note=request.form.get("note") or None)
+    action = request.form.get("action", "add")
+    try:
+        with get_db().transaction() as connection:
+            overrides.add_override(connection, auth.session_principal().actor, serving_files(),
+                                   rule=request.form.get("rule"), level=request.form.get("level"),
+                                   term=request.form.get("term"), action=action,
+                                   note=request.form.get("note") or None)
+    except APIError as error:
+        if error.code not in (409, 422):
+            raise
+        # A duplicate or a term the matcher refuses: say so above the form, with what the
+        # admin typed still in it, rather than on an error page that loses it.
+        typed = request.form.to_dict() if action == "add" else None
+        return _render_keywords(typed, error), error.code
     refresh_now()
     flash(translate("lists_saved", g.lang), "success")
     return redirect(url_for("review.keywords_page"))
@@ -300,15 +357,22 @@ def keywords_delete(override_id: int):
 @login_required()
 def settings_page():
     """Show the model in service and its thresholds; admins can change the thresholds."""
-    metadata = get_moderator().bundle.metadata
-    return render_template("review/settings.html", view=threshold_view(), metadata=metadata,
-                           LEVELS=overrides.THRESHOLD_LEVELS)
+    _serving_in_step()
+    return _render_settings()
 
 
-@bp.post("/settings/thresholds")
-@login_required(admin=True)
-def settings_thresholds():
-    """Save the admins' threshold overrides from the settings form (blank means the model's)."""
+def _render_settings(typed=None, form_error: APIError | None = None):
+    return render_template("review/settings.html", view=threshold_view(),
+                           metadata=get_moderator().bundle.metadata,
+                           LEVELS=overrides.THRESHOLD_LEVELS, typed=typed or {},
+                           form_error=form_error)
+
+
+def _form_thresholds() -> dict:
+    """The thresholds the settings form sets, checked.
+
+    :raise APIError 422: naming the first field that is not a number or not a valid threshold.
+    """
     submitted = {}
     for rule in RULES:
         for level in overrides.THRESHOLD_LEVELS:
@@ -321,11 +385,24 @@ def settings_thresholds():
                     submitted.setdefault(rule, {})[level] = float(raw) + 0.0
                 except ValueError:
                     raise APIError(422, f"{rule}.{level}: not a number") from None
-    new = overrides.parse_thresholds(submitted) if submitted else {}
-    with get_db().transaction() as connection:
-        overrides.set_thresholds(connection, auth.session_principal().actor, new,
-                                 get_moderator().bundle.thresholds,
-                                 current_app.config["THRESHOLDS"])
+    return overrides.parse_thresholds(submitted) if submitted else {}
+
+
+@bp.post("/settings/thresholds")
+@login_required(admin=True)
+def settings_thresholds():
+    """Save the admins' threshold overrides from the settings form (blank means the model's)."""
+    try:
+        new = _form_thresholds()
+        with get_db().transaction() as connection:
+            overrides.set_thresholds(connection, auth.session_principal().actor, new,
+                                     get_moderator().bundle.thresholds,
+                                     current_app.config["THRESHOLDS"])
+    except APIError as error:
+        if error.code != 422:
+            raise
+        # Shown above the form with every value as typed, so one slip costs no retyping.
+        return _render_settings(request.form.to_dict(), error), error.code
     refresh_now()
     flash(translate("thresholds_saved", g.lang), "success")
     return redirect(url_for("review.settings_page"))

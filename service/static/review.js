@@ -147,6 +147,15 @@
   var hash = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
   focusCard(hash ? Math.max(0, cards.indexOf(hash)) : 0);
 
+  // A form (or its button) with data-confirm changes the whole site at once: hiding a base
+  // term, deleting an override, rejecting a selection. Ask first; the server's words are shown
+  // as plain text by confirm(), never as HTML.
+  document.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    var question = (submitter && submitter.dataset.confirm) || event.target.dataset.confirm;
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+
   var closeButton = document.getElementById("help-close");
   if (closeButton) { closeButton.addEventListener("click", function () { toggleHelp(false); }); }
 

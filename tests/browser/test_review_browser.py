@@ -388,13 +388,28 @@ def test_admin_adds_a_denial_and_hides_a_file_one_on_the_keywords_page(chromium,
                "the added denial in every worker")
 
     # The file's denial, hidden from its row: the same insult after it is rejected again.
+    # Hiding is for the whole site, so the page asks first; cancelled, nothing is hidden.
     assert status_of("ما غاديش نقول الوزير قرد") == "pending"
     row = page.locator("table.file-entries tr", has_text="ما غاديش نقول")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.locator("button[type=submit]").click()
+    assert asked == ["إخفاء «ما غاديش نقول» من القائمة الأساسية؟ لن تُطابق في أي تعليق جديد."]
+    assert page.locator(".overrides td", has_text="ما غاديش نقول").count() == 0
+    page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         row.locator("button[type=submit]").click()
     assert page.locator(".overrides td", has_text="ما غاديش نقول").count() == 1
     wait_until(lambda: status_of("ما غاديش نقول الوزير قرد") == "rejected", 10, 0.2,
                "the hidden denial in every worker")
+    # Its row says it is hidden and offers the override's delete, asked about too.
+    row = page.locator("table.file-entries tr", has_text="ما غاديش نقول")
+    assert row.locator(".term-state").inner_text() == "مخفي"
+    assert row.locator("button[type=submit]").inner_text() == "حذف التعديل"
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert page.locator(".overrides td", has_text="ما غاديش نقول").count() == 0
     context.close()
 
 
@@ -437,4 +452,133 @@ def test_moderator_checks_what_the_service_published_on_its_own(chromium, served
     status, body = http("GET", server.base + "/v1/comments/p-2", None, SITE)
     assert status == 200 and body["status"] == "rejected" and body["rules"] == ["insult"]
     assert body["decided_by"] == "mona"
+    context.close()
+
+
+# What the site may send at its longest, in one unbroken word: a 158-character author name, a
+# 500-character article title, a 200-character author id.
+LONG_NAME = "Mohamed_" + "x" * 150
+LONG_TITLE = "Titre" + "y" * 495
+LONG_AUTHOR_ID = "u" * 200
+# The page is no wider than the screen, and nothing in it (a card's text, its buttons, the top
+# bar's links and logout button, a table's frame) reaches past either edge of it.
+OUT_OF_SIGHT = """() => {
+  const width = window.innerWidth;
+  const outside = [];
+  if (document.documentElement.scrollWidth > width) {
+    outside.push("page " + document.documentElement.scrollWidth + " > " + width);
+  }
+  const watched = "article.card p.text, article.card .actions button, .topbar > *, .topbar nav a,"
+                + " .table-scroll, .filters, .keyword-form, h1, h2";
+  for (const element of document.querySelectorAll(watched)) {
+    const box = element.getBoundingClientRect();
+    if (box.width && (box.left < -0.5 || box.right > width + 0.5)) {
+      outside.push((element.closest("[id]") || {}).id + " " + element.tagName + "."
+                   + element.className + " " + Math.round(box.left) + ".." + Math.round(box.right));
+    }
+  }
+  return outside;
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_long_names_and_every_page_fit_the_screen_in_both_languages(chromium, served, width,
+                                                                     height):
+    server, _ = served
+    for comment_id, extra in [("c-long-name", {"author_name": LONG_NAME, "author_id": "u7"}),
+                              ("c-long-title", {"article_title": LONG_TITLE,
+                                                "author_id": LONG_AUTHOR_ID})]:
+        status, body = http("POST", server.base + "/v1/comments", {
+            "id": comment_id, "text": SUSPECT, "article_id": "a1", **extra}, SITE)
+        assert status == 201, body
+    context = chromium.new_context(locale="ar-MA", viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base, user="adil")  # the admin: the keywords and settings forms too
+    if width < 1000:  # a long term in the lists, added once
+        page.goto(server.base + "/review/keywords")
+        page.fill("input[name=term]", "z" * 200)
+        with page.expect_navigation():
+            page.click("form.keyword-form button[type=submit]")
+    for lang in ("ar", "fr"):
+        for path in ("/review/queue?status=all", "/review/comments/c-long-name",
+                     "/review/comments/c-long-title", "/review/keywords", "/review/settings"):
+            page.goto(f"{server.base}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert page.evaluate(OUT_OF_SIGHT) == [], (lang, path)
+            # The language switch, the name and the logout button are on the screen.
+            for control in ("a.lang", ".topbar .who", ".topbar button"):
+                assert page.locator(control).is_visible()
+        # Every card's text is there to read, not just its buttons.
+        page.goto(f"{server.base}/review/queue?status=all")
+        assert page.locator("article.card").count() == 5
+        for text in page.locator("article.card p.text").all():
+            box = text.bounding_box()
+            assert box["width"] > 100 and box["x"] >= 0 and box["x"] + box["width"] <= width
+        name = page.locator("#c-c-long-name .author bdi")
+        assert name.inner_text() == LONG_NAME and name.bounding_box()["width"] <= width
+    context.close()
+
+
+def test_after_a_decision_the_queue_comes_back_to_the_next_card(chromium, served):
+    server, _ = served
+    for comment_id in ("c-3", "c-4"):
+        status, _ = http("POST", server.base + "/v1/comments", {
+            "id": comment_id, "text": SUSPECT, "article_id": "a1", "author_id": "u1"}, SITE)
+        assert status == 201
+    context = chromium.new_context(locale="ar-MA", viewport={"width": 1366, "height": 500})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base)
+
+    def active() -> str:
+        return page.evaluate("document.querySelector('article.card.active').dataset.id")
+
+    ids = [card.get_attribute("data-id") for card in page.locator("article.card").all()]
+    assert ids == ["c-1", "c-2", "c-xss", "c-3", "c-4"]
+    # Three cards skipped, the fourth approved: the page comes back at the fifth.
+    for _ in range(3):
+        page.keyboard.press("j")
+    assert active() == "c-3"
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    assert page.url.endswith("/review/queue#c-c-4")
+    assert active() == "c-4" and page.evaluate("document.activeElement.dataset.id") == "c-4"
+    assert page.locator("#c-c-4").is_visible()
+    # The last card decided: back at the one before it, never at the first.
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    assert active() == "c-xss"
+    ids = [card.get_attribute("data-id") for card in page.locator("article.card").all()]
+    assert ids == ["c-1", "c-2", "c-xss"]
+    # A decision with the mouse comes back the same way.
+    with page.expect_navigation():
+        page.locator("#c-c-1 form.approve-form button").click()
+    assert active() == "c-2"
+    context.close()
+
+
+def test_site_wide_changes_are_asked_about_first(chromium, served):
+    server, _ = served
+    context = chromium.new_context(locale="ar-MA")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    asked = []
+
+    def answer(accept: bool):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        page.once("dialog", handle)
+
+    log_in(page, server.base)
+    # Rejecting a selection: cancelled, nothing changes; approving one is not asked about.
+    page.locator("#c-c-1 input[name=ids]").check()
+    answer(False)
+    page.click("form.bulk button.reject")
+    assert asked == ["رفض كل التعليقات المحددة؟"]
+    assert page.url.endswith("/review/queue") and page.locator("article.card").count() == 3
+    with page.expect_navigation():
+        page.click("form.bulk button.approve")
+    assert asked == ["رفض كل التعليقات المحددة؟"]
+    assert page.locator("article.card").count() == 2
     context.close()

@@ -2,11 +2,12 @@
 
 import datetime as dt
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select, update
 
-from service import accounts
+from service import accounts, create_app
 from service.db import get_db_of
 from service.highlight import highlight
 from service.storage import (
@@ -18,7 +19,16 @@ from service.storage import (
     utcnow,
 )
 from service.text.arabic import normalize_for_model
-from tests.queue.conftest import BLOCKED, CLEAN, PASSWORD, SUSPECT, Browser, both_backends
+from tests.queue.conftest import (
+    BLOCKED,
+    CLEAN,
+    PASSWORD,
+    ROLES,
+    SUSPECT,
+    Browser,
+    QueueApi,
+    both_backends,
+)
 
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)"> يا حمار'
 
@@ -476,12 +486,48 @@ def test_comment_page_shows_history_and_the_authors_earlier_comments(site, moder
     site.submit("c-1", SUSPECT, author_id="u5")
     moderator.decide("c-1", "reject", rules=["insult"], note="note <b>x</b>")
     page = html(moderator_browser.get("/review/comments/c-1"))
-    assert "decision.reject" in page and "system.review" in page
     assert "note &lt;b&gt;x&lt;/b&gt;" in page
     assert 'href="/review/comments/c-0"' in page
     assert "2 تعليق، 2 مرفوض" in page
     # Why it was held, in the page's language; the exact term and score stay as the API gives them.
     assert "إهانة: كلمة من القوائم → مراجعة" in page and "suspect term" in page
+
+
+def history_rows(page: str) -> list[list[str]]:
+    """The history table's cells, row by row, tags stripped, header first."""
+    table = re.search(r'<table class="history">(.*?)</table>', page, re.S)
+    assert table, page
+    return [[re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)]
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("ar", [["الوقت", "من", "الإجراء", "الحالة", "القواعد", "ملاحظة"],
+            ["النظام", "أحالته الخدمة على المراجعة", "في الانتظار", "إهانة"],
+            ["mona (مشرف)", "رفض", "في الانتظار ← مرفوضة", "إهانة، مسّ بالدين"]]),
+    ("fr", [["Date", "Par", "Action", "Statut", "Règles", "Note"],
+            ["Système", "Mis en attente de revue par le service", "En attente", "Insulte"],
+            ["mona (modérateur)", "Rejet", "En attente → Rejeté",
+             "Insulte, Atteinte à la religion"]]),
+])
+def test_the_history_speaks_the_pages_language(site, moderator, moderator_browser, lang,
+                                               expected):
+    site.submit("c-1", SUSPECT)
+    moderator.decide("c-1", "reject", rules=["insult", "religion"], note="<b>vu</b>")
+    page = html(moderator_browser.get("/review/comments/c-1", lang=lang))
+    header, by_system, by_moderator = history_rows(page)
+    assert header == expected[0]
+    assert by_system[1:5] == expected[1] and by_moderator[1:5] == expected[2]
+    # Times read as the cards' do; the machine value stays in the datetime attribute.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", by_moderator[0])
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">', page)
+    # The service's note is the reasons' English detail; the moderator's is theirs, escaped.
+    assert "suspect term" in by_system[5] and by_moderator[5] == "&lt;b&gt;vu&lt;/b&gt;"
+    for machine_word in ("system.review", "decision.reject", "(system)", "(moderator)"):
+        assert machine_word not in page
+    # One comment's status is singular, on its badge too.
+    assert ('class="status badge-rejected">' + {"ar": "مرفوضة", "fr": "Rejeté"}[lang]) in page
 
 
 def test_a_reason_from_the_model_names_the_words_that_raised_its_score(queue_app, site, admin,
@@ -568,6 +614,34 @@ def test_settings_page_shows_the_model_and_lets_admins_set_thresholds(admin_brow
     assert admin.get("/v1/thresholds")[1]["overrides"] == {"insult": {"review": 0.4}}
     for bad in ({"insult.review": "abc"}, {"religion.reject": "7"}):
         assert admin_browser.post("/review/settings/thresholds", bad).status_code == 422
+
+
+def thresholds_in_force(page: str) -> list[str]:
+    """The "in force" column of the settings page: rule by rule, suspect, review, reject."""
+    return re.findall(r'<span class="in-force"[^>]*>([^<]*)</span>', page)
+
+
+@both_backends
+def test_the_settings_page_shows_a_save_whichever_worker_serves_it(queue_config, queue_app,
+                                                                     admin_browser):
+    # A second app on the same database is another gunicorn worker, which would on its own
+    # look for changes only once an hour.
+    other = create_app({**queue_config, "LISTS_REFRESH_SECONDS": 3600})
+    other_browser = Browser(other.test_client())
+    assert other_browser.login("adil").status_code == 302
+    assert thresholds_in_force(html(other_browser.get("/review/settings")))[:3] == [
+        "0.000", "0.999", "1.000"]
+    assert admin_browser.post("/review/settings/thresholds",
+                              {"insult.review": "0.4", "insult.reject": "0.8"}).status_code == 302
+    assert thresholds_in_force(html(other_browser.get("/review/settings")))[:3] == [
+        "0.000", "0.400", "0.800"]
+    # And the lists the other worker scores with follow at once, not in an hour.
+    assert admin_browser.post("/review/keywords", {"rule": "insult", "level": "block",
+                                                   "term": "بخوش"}).status_code == 302
+    html(other_browser.get("/review/keywords"))
+    site = QueueApi(other.test_client(), ROLES.site)
+    assert site.submit("c-1", "واحد بخوش")["status"] == "rejected"
+    get_db_of(other).dispose()
 
 
 def test_logout_ends_the_session(moderator_browser):
@@ -687,3 +761,159 @@ def test_an_empty_queue_offers_no_bulk_buttons_and_times_say_utc(site, moderator
     site.submit("c-1", SUSPECT)
     page = html(moderator_browser.get("/review/queue"))
     assert 'id="bulk-form"' in page and re.search(r"\d\d:\d\d UTC</time>", page)
+
+
+@pytest.mark.parametrize("lang, title, back", [
+    (None, "غير موجود", "العودة إلى قائمة الانتظار"),
+    ("fr", "Introuvable", "Retour à la file d'attente"),
+])
+def test_an_unknown_address_answers_in_the_sessions_language_with_a_way_back(
+        moderator_browser, lang, title, back):
+    if lang:
+        html(moderator_browser.get("/review/queue", lang=lang))  # chosen once, for the session
+    response = moderator_browser.get("/review/nope")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    direction = "ltr" if lang == "fr" else "rtl"
+    assert f'<html lang="{lang or "ar"}" dir="{direction}">' in page
+    assert f"<h1>{title}</h1>" in page
+    assert f'<a href="/review/queue">{back.replace(chr(39), "&#39;")}</a>' in page
+    # The server's own words, kept whole in their own direction (the full stop at their end).
+    assert re.search(r'<span dir="auto">404 Not Found\. The requested URL was not found', page)
+
+
+def test_a_get_on_a_forms_address_is_a_translated_405_that_keeps_its_allow_header(
+        moderator_browser):
+    response = moderator_browser.get("/review/logout", lang="fr")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert '<html lang="fr" dir="ltr">' in page
+    assert "Cette adresse ne s&#39;ouvre pas de cette façon" in page
+    assert 'href="/review/queue"' in page
+
+
+def test_api_errors_stay_json_whatever_the_session(moderator_browser):
+    html(moderator_browser.get("/review/queue", lang="fr"))
+    response = moderator_browser.client.get("/v1/nope", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and response.get_json() == {
+        "code": 404, "message": "Not Found",
+        "description": "The requested URL was not found on the server. If you entered the URL "
+                       "manually please check your spelling and try again."}
+
+
+def test_a_refused_keyword_stays_in_the_form_with_the_reason_above_it(admin_browser):
+    typed = {"rule": "religion", "level": "denial", "term": "واحدة", "note": "من <الموقع>"}
+    response = admin_browser.post("/review/keywords", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<p class="flash flash-warning form-error">قيمة غير مقبولة:' in page
+    assert "&#39;term&#39; cannot be used" in page
+    assert '<option value="religion" selected>' in page
+    assert '<option value="denial" selected>' in page
+    assert 'value="واحدة"' in page and 'value="من &lt;الموقع&gt;"' in page
+    # A duplicate: 409, on the same page.
+    added = {"rule": "insult", "level": "block", "term": "بخوش"}
+    assert admin_browser.post("/review/keywords", added).status_code == 302
+    response = admin_browser.post("/review/keywords", added)
+    assert response.status_code == 409
+    assert "موجود من قبل" in response.get_data(as_text=True)
+    assert 'value="بخوش"' in response.get_data(as_text=True)
+
+
+def test_a_refused_threshold_stays_in_the_form_with_the_reason_above_it(admin_browser, admin):
+    response = admin_browser.post("/review/settings/thresholds",
+                                  {"insult.review": "abc", "religion.reject": "0,9"}, )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "insult.review: not a number" in page
+    assert 'name="insult.review" inputmode="decimal" size="6"\n            value="abc"' in page
+    assert 'value="0,9"' in page
+    assert admin.get("/v1/thresholds")[1]["overrides"] == {}
+
+
+def file_row(page: str, term: str) -> str:
+    """The row of the base lists' table that shows ``term``."""
+    files = page[page.index('<table class="file-entries">'):]
+    row = re.search(rf'<tr[^>]*><td>[^<]*</td><td>[^<]*</td><td dir="auto">{term}</td>.*?</tr>',
+                    files, re.S)
+    assert row, term
+    return row.group(0)
+
+
+def test_a_hidden_base_term_says_so_and_offers_its_override_not_a_second_hide(admin_browser):
+    page = html(admin_browser.get("/review/keywords"))
+    row = file_row(page, "حمار")
+    assert 'name="action" value="remove"' in row
+    # The hide asks first (review.js reads data-confirm), naming the term.
+    assert 'data-confirm="إخفاء «حمار» من القائمة الأساسية؟' in row
+    assert admin_browser.post("/review/keywords", {"rule": "insult", "level": "block",
+                                                   "term": "حمار",
+                                                   "action": "remove"}).status_code == 302
+    for lang, hidden in (("ar", "مخفي"), ("fr", "masqué")):
+        row = file_row(html(admin_browser.get("/review/keywords", lang=lang)), "حمار")
+        assert 'class="hidden-term"' in row and f'<span class="term-state">{hidden}</span>' in row
+        assert 'value="remove"' not in row
+        override_id = re.search(r'action="/review/keywords/(\d+)/delete"', row).group(1)
+        assert "data-confirm=" in row
+    assert admin_browser.post(f"/review/keywords/{override_id}/delete").status_code == 302
+    assert 'value="remove"' in file_row(html(admin_browser.get("/review/keywords")), "حمار")
+
+
+def test_the_keywords_page_filters_by_rule_from_its_own_control(admin_browser):
+    page = html(admin_browser.get("/review/keywords", rule="religion"))
+    control = re.search(r'<form method="get" action="/review/keywords" class="filters">.*?</form>',
+                        page, re.S)
+    assert control and '<option value="religion" selected>' in control.group(0)
+    assert '<option value="*">' in control.group(0)
+    assert "نعل دين" in page and "مكلخ" not in page
+    page = html(admin_browser.get("/review/keywords", rule="*"))
+    assert "حمارة" in page and "نعل دين" not in page
+
+
+def test_bulk_reject_asks_first_and_the_controls_speak_the_pages_language(site,
+                                                                         moderator_browser):
+    site.submit("c-1", SUSPECT)
+    page = html(moderator_browser.get("/review/queue", lang="fr"))
+    assert re.search(r'value="reject" class="reject" data-confirm="Rejeter tous les commentaires '
+                     r'sélectionnés \?"', page)
+    assert 'name="q" maxlength="200"' in page  # MAX_SEARCH_CHARS: no 422 page for a long one
+    assert '<select name="sort" aria-label="Tri">' in page
+    assert 'aria-label="sort"' not in page
+    assert 'class="status badge-pending">En attente' in page
+
+
+def test_threshold_fields_are_labelled_in_the_pages_language(admin_browser):
+    page = html(admin_browser.get("/review/settings", lang="fr"))
+    assert 'aria-label="Insulte: Seuil de revue"' in page
+    assert 'aria-label="insult review"' not in page
+
+
+def login_target(response) -> str:
+    """Where the login page a response sends to will lead after logging in."""
+    location = urlsplit(response.location)
+    assert response.status_code == 302 and location.path == "/review/login"
+    return parse_qs(location.query)["next"][0]
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_its_page(site, queue_app,
+                                                                     moderator_browser):
+    site.submit("c-1", SUSPECT)
+    site.submit("c-2", SUSPECT)
+    token = moderator_browser.csrf()
+    other_tab = Browser(queue_app.test_client())
+    other_tab.client.set_cookie("session", moderator_browser.client.get_cookie("session").value)
+    other_tab.post("/review/logout")
+    target = "/review/queue?status=pending&rule=insult#c-c-2"
+    response = moderator_browser.post("/review/comments/c-1/decision",
+                                      {"decision": "approve", "csrf_token": token,
+                                       "next": target})
+    assert response.status_code == 302
+    assert login_target(response) == target
+    response = moderator_browser.post("/review/login", {"username": "mona",
+                                                        "password": PASSWORD, "next": target})
+    assert response.location == target
+    # A form without a next (the keywords page's) comes back to the page it was sent from.
+    moderator_browser.post("/review/logout")
+    response = moderator_browser.client.post(
+        "/review/keywords", data={"term": "x", "csrf_token": moderator_browser.csrf()},
+        headers={"Referer": "http://localhost/review/keywords?rule=insult"})
+    assert login_target(response) == "/review/keywords?rule=insult"
