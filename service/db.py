@@ -23,9 +23,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 EXTENSION_KEY = "moderation_db"
+URL_FORMS = "sqlite:///PATH (sqlite:////ABSOLUTE/PATH) or postgresql+psycopg://USER:PASSWORD@HOST/DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Every Database ever built, so that a forked child (gunicorn with preload) drops the parent's
@@ -160,12 +162,34 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
+def database_url_problem(database_url: str) -> str | None:
+    """Say why ``database_url`` names no database this service can open (a malformed URL, a
+    dialect or driver not installed), with its password hidden; None if it can be opened."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return f"{database_url!r} is not a database URL: give {URL_FORMS}"
+    # SQLAlchemy 1.4 dropped the name "postgres" that hosting services still hand out.
+    hint = (" (for PostgreSQL write postgresql+psycopg://)"
+            if url.drivername.split("+")[0] == "postgres" else "")
+    try:
+        url.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError):
+        return (f"{url.render_as_string(hide_password=True)}: cannot read a {url.drivername}:// "
+                f"database (no SQLAlchemy dialect or driver for it is installed){hint}; give "
+                f"{URL_FORMS}")
+    return None
+
+
 def init_app(app) -> None:
     """Open the configured database; tests without a DATABASE_URL get a private in-memory one."""
     url = app.config.get("DATABASE_URL")
     if not url:
         url = "sqlite://" if app.testing else default_database_url(app.instance_path)
         app.config["DATABASE_URL"] = url
+    problem = database_url_problem(url)
+    if problem:
+        raise RuntimeError(f"MODERATION_DATABASE_URL {problem}")
     database = Database(url, busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]),
                         synchronous=str(app.config["SQLITE_SYNCHRONOUS"]))
     if database.in_memory:

@@ -93,7 +93,7 @@ def read_metadata(directory: Path) -> dict[str, Any]:
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise ArtifactError(f"{directory / METADATA_FILE} lacks {', '.join(missing)}")
-    _check_thresholds(metadata, directory)
+    check_thresholds(metadata, directory)
     return metadata
 
 
@@ -145,23 +145,32 @@ def load_artifact(path: Path | str) -> ModelBundle:
     return ModelBundle(classifier=classifier, metadata=metadata, directory=directory)
 
 
-def _check_thresholds(metadata: dict[str, Any], directory: Path) -> None:
-    """Refuse thresholds the policy or the training tools would misread or crash on."""
+SERVED_LEVELS = ("review", "reject", "decision", "suspect")
+
+
+def check_thresholds(metadata: dict[str, Any], directory: Path,
+                     levels: tuple[str, ...] = SERVED_LEVELS) -> None:
+    """Refuse thresholds the policy or the training tools would misread or crash on.
+
+    ``levels`` are those the artifact must give each rule (a baseline stores ``decision``
+    only); ``suspect`` may be absent, and the policy reads it as 0.
+
+    :raise ArtifactError: naming the file, the rule and the level.
+    """
     where = directory / METADATA_FILE
     thresholds = metadata["thresholds"]
     if not isinstance(thresholds, dict):
         raise ArtifactError(f"{where}: thresholds must be an object of rules")
     for rule in RULES:
-        levels = thresholds.get(rule)
-        if not isinstance(levels, dict):
+        given = thresholds.get(rule)
+        if not isinstance(given, dict):
             raise ArtifactError(f"{where}: thresholds.{rule} must be an object of levels")
-        # suspect may be absent (the policy reads it as 0); decision is what evaluation scores at.
-        for level in ("review", "reject", "decision", "suspect"):
-            value = levels.get(level, 0.0 if level == "suspect" else None)
+        for level in levels:
+            value = given.get(level, 0.0 if level == "suspect" else None)
             if (isinstance(value, bool) or not isinstance(value, int | float)
                     or not 0.0 <= value <= 1.0):
                 raise ArtifactError(f"{where}: bad {rule}.{level} threshold")
-        if levels["review"] > levels["reject"]:
+        if "review" in levels and given["review"] > given["reject"]:
             raise ArtifactError(f"{where}: {rule}.review is above {rule}.reject")
 
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 from service.model import ArtifactError
-from training.data import DataError
+from training.data import SPLITS, DataError
 
 # A missing or malformed input, or a folder with no usable model: the person running the
 # command can fix it from the message alone, so a traceback would only hide the message.
@@ -28,6 +28,17 @@ def command_parser(module: str, doc: str | None) -> argparse.ArgumentParser:
         prog=f"python -m {module}", description=doc,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def split_names(value: str) -> set[str]:
+    """Parse --splits: split names, comma-separated."""
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = sorted(names - set(SPLITS))
+    if unknown or not names:
+        # A mistyped name would select no row and print an empty table.
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected some of {', '.join(SPLITS)}, comma-separated")
+    return names
 
 
 def describe(error: Exception) -> str:

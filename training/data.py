@@ -18,6 +18,7 @@ from service.text.arabic import normalize_for_model
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 CORPUS_SOURCE = "corpus"
 HARD_NEGATIVE = "hard_negative"  # the tag of a clean corpus comment on a sensitive topic
+SPLITS = ("train", "dev", "test")
 
 
 class DataError(ValueError):
@@ -72,7 +73,9 @@ def read_jsonl(path: Path) -> tuple[list[Example], DataSource]:
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror}") from error
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: a file saved by a spreadsheet or Notepad starts with a BOM, which the CSV
+        # reader accepts too; json.loads would refuse it.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise DataError(f"{path}:{line}: not UTF-8 (byte {raw[error.start]:#04x})") from error
@@ -89,7 +92,14 @@ def read_jsonl(path: Path) -> tuple[list[Example], DataSource]:
 
 
 def parse_row(row: dict, default_source: str) -> Example:
-    """Turn one JSON object of the unified format into an Example."""
+    """Turn one JSON object of the unified format into an Example.
+
+    :raise ValueError: naming what is wrong with the row.
+    """
+    if not isinstance(row, dict):
+        raise ValueError("the line is not a JSON object")
+    if "text" not in row:
+        raise ValueError("'text' is missing")
     text = row["text"]
     if not isinstance(text, str) or not text.strip():
         raise ValueError("'text' must be a non-empty string")
@@ -104,7 +114,13 @@ def parse_row(row: dict, default_source: str) -> Example:
             raise ValueError(f"label {rule}={value!r} is not 0, 1 or null")
         labels[rule] = value
     source = row.get("source") or default_source
-    split = row.get("split") or hash_split(text)
+    split = row.get("split")
+    if split in (None, ""):
+        split = hash_split(text)
+    elif split not in SPLITS:
+        # A row in no known split would be neither trained on nor evaluated, silently.
+        raise ValueError(f"split {split!r} is not one of {', '.join(SPLITS)} "
+                         "(or null: a stable hash split)")
     return Example(str(row.get("id", "")), text, labels, source, split, tuple(row.get("tags", ())),
                    row.get("lang"))
 
@@ -118,6 +134,17 @@ def read_paths(paths: Iterable[Path | str]) -> tuple[list[Example], list[DataSou
             examples.extend(rows)
             sources.append(source)
     return examples, sources
+
+
+def refuse_empty(sources: Iterable[DataSource]) -> None:
+    """Refuse a file with no comment: most likely the wrong file, and going on without it would
+    hide that.
+
+    :raise DataError: naming every empty file.
+    """
+    empty = [source.path for source in sources if source.rows == 0]
+    if empty:
+        raise DataError(f"{', '.join(empty)} holds no comments")
 
 
 def read_corpus(corpus_dir: Path = CORPUS_DIR) -> tuple[list[Example], list[DataSource]]:

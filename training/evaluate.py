@@ -23,12 +23,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
-from service.model import load_artifact
+from service.model import METADATA_FILE, ArtifactError, check_thresholds, load_artifact
 from service.rules import RULES
 from service.scoring import APPROVE, Moderator
 from training.baseline import BASELINE_FILE
-from training.cli import command_parser, reports_user_errors
-from training.data import Example, read_corpus, read_paths
+from training.cli import command_parser, reports_user_errors, split_names
+from training.data import SPLITS, DataError, Example, read_corpus, read_paths, refuse_empty
 from training.thresholds import binary_metrics
 
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
@@ -50,10 +50,16 @@ class Evaluated:
     def __init__(self, path: Path, keyword_dir: Path):
         self.path = path
         if (path / BASELINE_FILE).is_file():
+            try:
+                self.metadata = json.loads((path / METADATA_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise ArtifactError(f"cannot read {path / METADATA_FILE}: {error}") from error
+            # A baseline stores the decision threshold only, which is all it is scored at.
+            check_thresholds(self.metadata, path, levels=("decision",))
             self.scorer = joblib.load(path / BASELINE_FILE)
-            self.metadata = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
             self.moderator = None
         else:
+            # load_artifact checks the thresholds, decision included (service/model.py).
             bundle = load_artifact(path)
             self.scorer, self.metadata = bundle.classifier, bundle.metadata
             self.moderator = Moderator(bundle, KeywordMatcher.from_directory(keyword_dir))
@@ -223,10 +229,17 @@ def _positives(report: dict, group: str, rule: str) -> int:
 
 def evaluation_examples(data: list[Path], corpus: bool) -> list[Example]:
     """Rows of the ``data`` paths, and with ``corpus`` the corpus's held-out split."""
-    examples, _ = read_paths(data)
+    examples, sources = read_paths(data)
+    refuse_empty(sources)
     if corpus:
         examples += [e for e in read_corpus()[0] if e.split == "test"]
     return examples
+
+
+def refuse_unwritable(option: str, path: Path | None) -> None:
+    """Refuse an output path that is a folder, before the models are loaded and scored."""
+    if path is not None and path.is_dir():
+        raise DataError(f"{option} {path} is a folder: name the file to write")
 
 
 @reports_user_errors
@@ -244,18 +257,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--corpus", action="store_true", help="also the corpus's held-out test split"
     )
-    parser.add_argument("--splits", default="dev,test", help="comma-separated splits to evaluate")
+    parser.add_argument("--splits", type=split_names, default="dev,test",
+                        help=f"comma-separated splits to evaluate ({', '.join(SPLITS)}; "
+                        "default: %(default)s)")
     parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
     parser.add_argument("--report", type=Path, default=Path("reports/evaluation.json"))
     parser.add_argument(
         "--plot", type=Path, help="also draw macro-F1 per dataset, rule and model into this PNG"
     )
     args = parser.parse_args(argv)
-    examples = evaluation_examples(args.data, args.corpus)
-    if not examples:
+    refuse_unwritable("--report", args.report)
+    refuse_unwritable("--plot", args.plot)
+    if not args.data and not args.corpus:
         parser.error("nothing to evaluate: give --data PATH or --corpus")
+    examples = evaluation_examples(args.data, args.corpus)
+    if not any(example.split in args.splits for example in examples):
+        raise DataError(f"no comment given is in the {', '.join(sorted(args.splits))} split"
+                        f"{'s' if len(args.splits) > 1 else ''} (--splits)")
     models = [Evaluated(path, args.keywords) for path in args.model]
-    report = evaluate(models, examples, set(args.splits.split(",")))
+    report = evaluate(models, examples, args.splits)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(format_table(report))

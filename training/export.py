@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from service.config import PROJECT_ROOT
+from service.db import database_url_problem
 from service.rules import RULES
 from service.storage import PUBLISHED, REJECTED, comments
 from training.cli import command_parser, reports_user_errors
@@ -74,6 +75,7 @@ def export_rows(database_url: str, unnamed_rules: int | None = None,
 
     :raise DataError: when the database is missing, unreachable or has no comments table.
     """
+    check_database_url(database_url)
     check_sqlite_file(database_url)
     engine = create_engine(database_url)
     try:
@@ -95,6 +97,16 @@ def export_rows(database_url: str, unnamed_rules: int | None = None,
         engine.dispose()
 
 
+def check_database_url(database_url: str, option: str = "the database URL") -> None:
+    """Refuse a URL that SQLAlchemy cannot parse or has no installed driver for.
+
+    :raise DataError: naming ``option`` and the URL forms that work.
+    """
+    problem = database_url_problem(database_url)
+    if problem:
+        raise DataError(f"{option} {problem}")
+
+
 def check_sqlite_file(database_url: str) -> None:
     """Refuse a SQLite URL naming a file that does not exist.
 
@@ -112,19 +124,24 @@ def check_sqlite_file(database_url: str) -> None:
 def write_export(database_url: str, out: Path, unnamed_rules: int | None = None,
                  split: str | None = None, site: str | None = None) -> Counter:
     """Write the labels to ``out`` atomically; return how many rows of each kind were seen."""
+    if out.is_dir():
+        raise DataError(f"--out {out} is a folder: name the file to write")
+    check_database_url(database_url)
     counts: Counter = Counter()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, suffix=".tmp",
-                                     delete=False) as handle:
-        try:
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out.parent, suffix=".tmp",
+                                         delete=False)
+    try:
+        with handle:
             for kind, row in export_rows(database_url, unnamed_rules, split, site):
                 counts[kind] += 1
                 if row is not None:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        except BaseException:
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, out)
+        os.replace(handle.name, out)
+    except BaseException:
+        # The temporary file holds the comments exported so far: never leave it behind.
+        Path(handle.name).unlink(missing_ok=True)
+        raise
     return counts
 
 
@@ -157,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                              "exports of several sites together")
     args = parser.parse_args(argv)
     url = args.database_url or default_database_url()
+    check_database_url(url, "--database-url" if args.database_url
+                       else "MODERATION_DATABASE_URL" if os.environ.get("MODERATION_DATABASE_URL")
+                       else "the database URL")
     counts = write_export(url, args.out, 0 if args.unnamed_rules == "zero" else None, args.split,
                           args.site)
     written = counts["approved"] + counts["rejected"]

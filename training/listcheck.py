@@ -26,7 +26,7 @@ from pathlib import Path
 
 from service.keywords import DEFAULT_KEYWORD_DIR, KeywordListError, KeywordMatcher, Match
 from service.rules import RULES
-from training.cli import command_parser, print_error, reports_user_errors
+from training.cli import command_parser, print_error, reports_user_errors, split_names
 from training.data import CORPUS_DIR, Example, read_corpus, read_paths
 
 LABELS = {1: "violating", 0: "clean", None: "unlabelled"}
@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, action="append", default=[],
                         help="also these unified-format files or folders")
     parser.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
-    parser.add_argument("--splits", default="train", help="comma-separated splits to read")
+    parser.add_argument("--splits", type=split_names, default="train",
+                        help="comma-separated splits to read")
     parser.add_argument("--examples", type=int, default=3,
                         help="clean comments shown per term (default 3)")
     args = parser.parse_args(argv)
@@ -149,9 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         edited = KeywordMatcher.from_directory(args.keywords)
     except KeywordListError as error:
         return print_error(error)
-    examples = examples_to_read(args.data, args.corpus_dir, set(args.splits.split(",")))
+    examples = examples_to_read(args.data, args.corpus_dir, args.splits)
     if not examples:
-        parser.error(f"no comment in the splits {args.splits!r}")
+        parser.error(f"no comment in the splits {','.join(sorted(args.splits))}")
     print(format_change(compare_lists(base, edited, examples, args.examples)))
     return 0
 

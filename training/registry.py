@@ -157,6 +157,19 @@ def version_stack(history: Sequence[dict]) -> list[str]:
     return stack
 
 
+def require_registry(models: Path) -> None:
+    """Refuse a registry path that is not a folder.
+
+    Checked before the lock, which would otherwise create a mistyped --models folder and a lock
+    file in it.
+
+    :raise RegistryError: naming the path.
+    """
+    if not models.is_dir():
+        raise RegistryError(f"no model registry at {models} (--models names the folder of "
+                            "model versions; default: models/)")
+
+
 @contextmanager
 def registry_lock(models: Path) -> Iterator[None]:
     """Hold the registry's lock: one promotion or rollback at a time."""
@@ -402,6 +415,7 @@ def promote(
     if not force and not pytest_installed():
         # Said before scoring both models: without the tests that work could not count.
         raise RegistryError(PYTEST_MISSING)
+    require_registry(models)
     with registry_lock(models):
         candidate_dir = version_dir(models, version)
         try:
@@ -504,6 +518,11 @@ def rollback(models: Path, reason: str | None = None) -> dict:
 
     :raise RegistryError: when the history holds nowhere to go back to, or that version is damaged.
     """
+    require_registry(models)
+    if not (models / HISTORY_FILE).is_file() and not (models / CURRENT_POINTER).is_file():
+        # Some other folder (a typo for the registry): the lock would leave a file in it.
+        raise RegistryError(f"no model registry at {models}: no '{CURRENT_POINTER}' pointer "
+                            f"and no {HISTORY_FILE}")
     with registry_lock(models):
         current = read_current(models)
         stack = version_stack(read_history(models))
@@ -607,9 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     models = args.models
     try:
+        require_registry(models)
         if args.command == "list":
-            if not models.is_dir():
-                raise RegistryError(f"{models} does not exist")
             print(format_versions(list_versions(models), read_current(models), args.metric))
         elif args.command == "promote":
             promotion = promote(

@@ -19,7 +19,7 @@ import numpy as np
 
 from service.keywords import DEFAULT_KEYWORD_DIR
 from service.rules import RULES
-from training.cli import command_parser, reports_user_errors
+from training.cli import command_parser, reports_user_errors, split_names
 from training.data import Example
 from training.evaluate import Evaluated, evaluation_examples, group_examples
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, required=True, help="what it is compared with")
     parser.add_argument("--data", type=Path, action="append", default=[])
     parser.add_argument("--corpus", action="store_true", help="also the corpus's held-out split")
-    parser.add_argument("--splits", default="dev,test")
+    parser.add_argument("--splits", type=split_names, default="dev,test")
     parser.add_argument("--resamples", type=int, default=1000)
     args = parser.parse_args(argv)
     if args.resamples < 100:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("nothing to compare on: give --data PATH or --corpus")
     model = Evaluated(args.model, DEFAULT_KEYWORD_DIR)
     reference = Evaluated(args.reference, DEFAULT_KEYWORD_DIR)
-    rows = compare(model, reference, examples, set(args.splits.split(",")), args.resamples)
+    rows = compare(model, reference, examples, args.splits, args.resamples)
     print(format_rows(rows))
     return 0
 

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.rules import RULES
-from training.data import DataError, DataSource, Example, hash_split
+from training.data import SPLITS, DataError, DataSource, Example, hash_split
 
 _TRUE = frozenset({"1", "1.0", "true", "yes", "y"})
 _FALSE = frozenset({"0", "0.0", "false", "no", "n"})
-SPLITS = ("train", "dev", "test")
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,11 @@ from training.data import (
     in_validation,
     read_corpus,
     read_paths,
+    refuse_empty,
 )
 from training.decisions import apply_decisions, read_decision_database, read_decision_files
 from training.export import SOURCE as DECISIONS_SOURCE
+from training.export import check_database_url
 from training.tables import TableSpec, parse_label_mapping, read_tables
 from training.thresholds import ThresholdTargets, binary_metrics, choose_thresholds
 
@@ -389,6 +391,20 @@ def write_artifact(
     return target
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse a registry folder no version can be written into, before minutes of training.
+
+    :raise DataError: when ``out_dir``, or the nearest of its parents that exists, is not a
+        writable folder.
+    """
+    existing = next(path for path in (out_dir, *out_dir.absolute().parents) if path.exists())
+    if not existing.is_dir():
+        raise DataError(f"--out {out_dir}: {existing} is a file; --out is the registry folder "
+                        "(an existing one, or a new one to create)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise DataError(f"--out {out_dir}: cannot write in {existing}")
+
+
 def point_current(out_dir: Path, version: str) -> None:
     """Make ``version`` the registry's current model, atomically."""
     pointer = out_dir / CURRENT_POINTER
@@ -407,9 +423,7 @@ def gather(
     """Read every source; return (corpus rows, other rows, sources) with decisions applied."""
     corpus, corpus_sources = read_corpus(corpus_dir) if corpus_dir else read_corpus()
     external, external_sources = read_paths(data_paths)
-    empty = [source.path for source in external_sources if source.rows == 0]
-    if empty:  # most likely the wrong file: training on without it would hide that
-        raise DataError(f"{', '.join(empty)} holds no comments")
+    refuse_empty(external_sources)
     if external and all(e.labels[rule] is None for e in external for rule in RULES):
         print(f"warning: no row of --data {' '.join(map(str, data_paths))} has a label (every "
               "rule null): they teach the model nothing", file=sys.stderr)
@@ -421,6 +435,7 @@ def gather(
                         "that file with --decisions instead")
     table_rows, table_sources = read_tables(list(tables))
     decision_rows, decision_sources = read_decision_files(decisions)
+    refuse_empty(decision_sources)
     if decisions_db:
         database_rows, database_source = read_decision_database(decisions_db)
         decision_rows += database_rows
@@ -449,6 +464,9 @@ def train(
     compared with the registry's current model if there is one.
     """
     started = time.perf_counter()
+    check_out_dir(out_dir)
+    if decisions_db:
+        check_database_url(decisions_db, "--decisions-db")
     corpus, external, sources = gather(data_paths, corpus_dir, tables, decisions, decisions_db)
     splits = split_examples(corpus, external, params)
     classifier, thresholds, metrics = fit(splits, params, progress)

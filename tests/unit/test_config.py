@@ -174,3 +174,19 @@ def test_impossible_configured_thresholds_stop_app_creation_naming_the_variable(
     app_config["THRESHOLDS"] = thresholds
     with pytest.raises(RuntimeError, match=re.escape(message)):
         create_app(app_config)
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("/srv/moderation.db", "'/srv/moderation.db' is not a database URL: give sqlite:///PATH"),
+    ("postgres://mod:s3cret@db.local/queue", "mod:***@db.local/queue: cannot read a postgres:// "
+                                             "database"),
+    ("mysql://mod:s3cret@db.local/queue", "cannot read a mysql:// database"),
+])
+def test_a_database_url_no_driver_reads_stops_app_creation_naming_the_variable(app_config, url,
+                                                                                message):
+    with pytest.raises(RuntimeError) as raised:
+        create_app({**app_config, "DATABASE_URL": url})
+    assert str(raised.value).startswith("MODERATION_DATABASE_URL ")
+    assert message in str(raised.value) and "s3cret" not in str(raised.value)
+    if url.startswith("postgres:"):
+        assert "for PostgreSQL write postgresql+psycopg://" in str(raised.value)
