@@ -61,9 +61,11 @@ def trust_proxies(app: Flask) -> None:
 
 
 def add_security_headers(response):
-    """Headers every answer carries; the review pages add a Content-Security-Policy."""
+    """Headers every answer carries; a page (HTML) also gets the review pages' policy."""
     # A browser must never read a JSON answer holding a reader's comment as HTML or script.
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.mimetype == "text/html":  # an error page, e.g. an unknown /review/ address
+        review.add_page_headers(response)
     return response
 
 

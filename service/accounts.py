@@ -31,6 +31,9 @@ from service.storage import (
 ROLES = ("moderator", "admin")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
 MIN_PASSWORD_CHARS = 10
+# The actors the audit log, the cards and the webhooks' decided_by name for what no person did:
+# a person called "system" would look like the service deciding on its own.
+RESERVED_NAMES = ("system", "site", "cli")
 TOKEN_PREFIX = "mod_"
 # Checked when a name is unknown, so a login takes as long for a wrong name as for a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password, only for timing")
@@ -61,6 +64,9 @@ def check_new_account(name: str, role: str, password: str) -> None:
     """Raise AccountError unless ``name``, ``role`` and ``password`` are acceptable."""
     if not NAME_PATTERN.match(name or ""):
         raise AccountError("a user name is 1-100 characters of letters, digits and . _ @ -")
+    if name.lower() in RESERVED_NAMES:
+        raise AccountError(f"{name!r} is the name the history and the webhooks give the "
+                           f"service itself; choose another")
     if role not in ROLES:
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
     if len(password or "") < MIN_PASSWORD_CHARS:

@@ -83,8 +83,10 @@ def verify(secret: str, timestamp: str, signature: str, body: bytes, *,
     # Both headers are whatever anyone sent: only ASCII digits are a timestamp ("²".isdigit()
     # is true, and int() accepts " 1", "+1" and "1_0"), and the signature is compared as bytes
     # because compare_digest raises on a str holding anything but ASCII.
+    # A timestamp of hundreds of digits would raise in int() or float(): a 500 on the site, not
+    # a refusal. Seconds since 1970 have ten digits until the year 2286.
     if not (isinstance(timestamp, str) and isinstance(signature, str)
-            and timestamp.isascii() and timestamp.isdigit()):
+            and timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return False
     age = abs((time.time() if now is None else now) - int(timestamp))
     expected = sign(secret, timestamp, body)

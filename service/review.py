@@ -92,6 +92,12 @@ def _referrer_path() -> str | None:
 
 @bp.after_request
 def _headers(response):
+    return add_page_headers(response)
+
+
+def add_page_headers(response):
+    """The headers every page carries: the review pages, and the error pages an address no
+    route matched gets (service/__init__.py), which these pages' hook never sees."""
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

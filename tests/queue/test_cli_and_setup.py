@@ -65,6 +65,9 @@ def test_users_add_reads_the_password_from_the_environment_or_a_prompt(queue_app
     (["users", "add", "x", "--password", "short"], "at least"),
     (["users", "add", "x", "--role", "owner", "--password", "long enough pw"], "owner"),
     (["users", "token", "nobody"], "no user"),
+    # The names the history and the webhooks give what no person did.
+    (["users", "add", "system", "--password", "long enough pw"], "the service itself"),
+    (["users", "add", "Site", "--password", "long enough pw"], "the service itself"),
     (["users", "password", "nobody", "--password", "long enough pw"], "no user"),
 ])
 def test_users_commands_refuse_bad_input(queue_app, args, message):

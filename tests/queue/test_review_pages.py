@@ -780,6 +780,9 @@ def test_an_unknown_address_answers_in_the_sessions_language_with_a_way_back(
     assert f'<a href="/review/queue">{back.replace(chr(39), "&#39;")}</a>' in page
     # The server's own words, kept whole in their own direction (the full stop at their end).
     assert re.search(r'<span dir="auto">404 Not Found\. The requested URL was not found', page)
+    # No route matched, so the pages' own hook never ran: the app's gives the same headers.
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_a_get_on_a_forms_address_is_a_translated_405_that_keeps_its_allow_header(
@@ -788,6 +791,7 @@ def test_a_get_on_a_forms_address_is_a_translated_405_that_keeps_its_allow_heade
     page = response.get_data(as_text=True)
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
     assert '<html lang="fr" dir="ltr">' in page
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "Cette adresse ne s&#39;ouvre pas de cette façon" in page
     assert 'href="/review/queue"' in page
 
