@@ -23,11 +23,10 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, g, request, session
-from flask.cli import AppGroup
 from sqlalchemy import Connection
 
 from service import accounts
-from service.db import get_db
+from service.db import SchemaCommands, get_db
 from service.errors import APIError
 from service.queue import Actor, record_audit
 
@@ -214,7 +213,7 @@ def check_csrf() -> None:
 
 # --- CLI ---------------------------------------------------------------------------------------
 
-users_cli = AppGroup("users", help="Moderator and admin accounts.")
+users_cli = SchemaCommands("users", help="Moderator and admin accounts.")
 CLI_ACTOR = Actor("cli", "system")
 
 

@@ -12,10 +12,12 @@ from service.db import get_db
 from service.moderation import get_moderator
 from service.queue_input import (
     parse_bulk_decision,
+    parse_changes_query,
     parse_comment,
     parse_decision,
     parse_queue_query,
 )
+from service.storage import utcnow
 
 bp = Blueprint("comments", __name__, url_prefix="/v1")
 
@@ -40,6 +42,19 @@ def get_comment(comment_id: str):
         row = queue.get_comment(connection, comment_id)
         history = queue.comment_history(connection, row.pk)
     return jsonify({**queue.comment_record(row), "history": history})
+
+
+@bp.get("/changes")
+@require_api(SITE, MODERATOR, ADMIN)
+def get_changes():
+    """List people's status changes after a given one: the webhooks' events, for polling."""
+    query = parse_changes_query(request.args)
+    database = get_db()
+    settled_before = None if database.is_sqlite else utcnow() - queue.CHANGES_SETTLE
+    with database.reading() as connection:
+        changes = queue.list_changes(connection, query, settled_before)
+    return jsonify({"changes": changes,
+                    "next_after": changes[-1]["change"] if changes else query.after})
 
 
 @bp.post("/comments/<comment_id>/decision")

@@ -23,7 +23,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.pool import StaticPool
 
 EXTENSION_KEY = "moderation_db"
@@ -208,6 +208,23 @@ def get_db() -> Database:
     from flask import current_app
 
     return current_app.extensions[EXTENSION_KEY]
+
+
+class SchemaCommands(AppGroup):
+    """A command group that needs the schema: on a database never migrated, its commands say
+    what to run instead of printing a traceback about a missing table."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            # SQLite says "no such table"; PostgreSQL raises SQLSTATE 42P01, undefined table.
+            if ("no such table" not in str(error.orig)
+                    and getattr(error.orig, "sqlstate", None) != "42P01"):
+                raise
+            raise click.ClickException(
+                "the database has no moderation tables yet: run `flask --app service db "
+                "upgrade` first") from None
 
 
 db_cli = AppGroup("db", help="Manage the database schema.")

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import click
 from sqlalchemy import Connection, delete, exists, func, insert, or_, select, update
 
-from service.db import Database
+from service.db import Database, SchemaCommands
 from service.storage import outbox, utcnow
 
 EVENT = "comment.status_changed"
@@ -345,9 +345,8 @@ def webhooks_enabled() -> bool:
 
 def _outbox_cli():
     from flask import current_app
-    from flask.cli import AppGroup
 
-    group = AppGroup("outbox", help="Webhook delivery: status and a foreground worker.")
+    group = SchemaCommands("outbox", help="Webhook delivery: status and a foreground worker.")
 
     @group.command("status")
     def status_command() -> None:

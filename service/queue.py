@@ -7,6 +7,7 @@ transaction, so the three never disagree: either all happened or none did.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from service import outbox
 from service.db import Database
 from service.errors import APIError
-from service.queue_input import Cursor, DecisionRequest, QueueQuery, Submission, is_identifier
+from service.queue_input import (
+    ChangesQuery,
+    Cursor,
+    DecisionRequest,
+    QueueQuery,
+    Submission,
+    is_identifier,
+)
 from service.rules import RULES
 from service.storage import (
     PENDING,
@@ -126,8 +134,16 @@ def comment_history(connection: Connection, comment_pk: int) -> list[dict[str, A
     return [history_record(row) for row in rows]
 
 
+def _same_text(stored: str, sent: str) -> bool:
+    """Whether a retry sends the text stored, as a reader would see it: a site that trims the
+    text, or saves it in another Unicode form (é as e + accent), between two attempts is still
+    retrying, not sending another comment."""
+    return (stored == sent or unicodedata.normalize("NFC", stored).strip()
+            == unicodedata.normalize("NFC", sent).strip())
+
+
 def _same_or_conflict(row, submission: Submission):
-    if row.text != submission.text:
+    if not _same_text(row.text, submission.text):
         raise APIError(409, f"comment {submission.id!r} is already stored with a different text; "
                             "send a new id for a new comment")
     return row
@@ -264,6 +280,37 @@ def apply_decision(connection: Connection, comment_id: str, request: DecisionReq
                                   decided_by=actor.name, rules=rules, at=now)
     updated = connection.execute(select(comments).where(comments.c.pk == row.pk)).one()
     return DecisionOutcome(comment_record(updated), "updated", event_id)
+
+
+# PostgreSQL numbers audit entries when they are written, not when their transaction commits: a
+# site reading the changes could see entry 102 before 101 commits, and page past 101 for good. So
+# a change is listed once it is this old, and never one after an entry still younger. SQLite
+# commits one writer at a time, in id order, so there a change is listed at once.
+CHANGES_SETTLE = dt.timedelta(seconds=5)
+PEOPLES_DECISIONS = ("decision.approve", "decision.reject")
+
+
+def list_changes(connection: Connection, query: ChangesQuery,
+                 settled_before: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Return the status changes people made after change ``query.after``, oldest first: what
+    the webhooks announce, for a site that polls instead. With ``settled_before``, stop before
+    the first entry written after that time."""
+    newer = [audit_log.c.id > query.after]
+    if settled_before is not None:
+        unsettled = connection.execute(select(func.min(audit_log.c.id)).where(
+            *newer, audit_log.c.at > settled_before)).scalar()
+        if unsettled is not None:
+            newer.append(audit_log.c.id < unsettled)
+    rows = connection.execute(
+        select(audit_log.c.id, audit_log.c.at, audit_log.c.actor, audit_log.c.to_status,
+               audit_log.c.rules, comments.c.id.label("comment_id"))
+        .join(comments, comments.c.pk == audit_log.c.comment_pk)
+        .where(*newer, audit_log.c.action.in_(PEOPLES_DECISIONS),
+               audit_log.c.from_status != audit_log.c.to_status)
+        .order_by(audit_log.c.id).limit(query.limit))
+    return [{"change": row.id, "id": row.comment_id, "status": row.to_status,
+             "decided_by": row.actor, "rules": list(row.rules or []), "at": _iso(row.at)}
+            for row in rows]
 
 
 def _latest_note(connection: Connection, comment_pk: int) -> str | None:

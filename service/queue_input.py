@@ -28,6 +28,7 @@ DECIDERS = ("system", "person")
 STATUS_ALIASES = {"approved": "published"}
 MAX_NOTE_CHARS = 2000
 MAX_SEARCH_CHARS = 200
+MAX_CHANGES = 1000
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,35 @@ def parse_cursor(value: str, sort: str) -> Cursor:
         raise APIError(422, f"'cursor' belongs to sort={cursor_sort}, not sort={sort}",
                        field="cursor")
     return Cursor(cursor_sort, None if score is None else float(score), pk)
+
+
+@dataclass(frozen=True)
+class ChangesQuery:
+    """Which page of people's status changes the site asks for: those after change ``after``."""
+
+    after: int
+    limit: int
+
+
+def _whole_parameter(args: dict[str, str], name: str, default: int, low: int, high: int,
+                     errors: FieldErrors) -> int:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    # ASCII digits only: int() would also take " 7", "+7", "7_0" and Arabic-Indic digits.
+    if not re.fullmatch(r"[0-9]{1,19}", raw) or not low <= int(raw) <= high:
+        errors.add(name, f"'{name}' must be a whole number from {low} to {high}")
+        return default
+    return int(raw)
+
+
+def parse_changes_query(args: dict[str, str]) -> ChangesQuery:
+    """Return the ChangesQuery in GET /v1/changes's query string; one 422 names every problem."""
+    errors = FieldErrors()
+    after = _whole_parameter(args, "after", 0, 0, 2**63 - 1, errors)
+    limit = _whole_parameter(args, "limit", 100, 1, MAX_CHANGES, errors)
+    errors.raise_if_any("the query is invalid")
+    return ChangesQuery(after, limit)
 
 
 def parse_queue_query(args: dict[str, str], default_limit: int) -> QueueQuery:

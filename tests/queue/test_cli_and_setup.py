@@ -285,3 +285,15 @@ def test_a_database_made_before_failure_addresses_upgrades_and_keeps_its_failure
         assert remembered == ["127.0.0.1"]  # 0005's table, where her login is remembered
     finally:
         get_db_of(app).dispose()
+
+
+@pytest.mark.parametrize("args", [["outbox", "status"], ["users", "list"],
+                                  ["users", "add", "amina", "--password", "long enough pw"]])
+def test_commands_on_a_database_never_migrated_say_to_migrate(tmp_path, model_dir, keyword_dir,
+                                                              args):
+    app = create_app({"TESTING": True, "MODEL_DIR": str(model_dir),
+                      "KEYWORD_DIR": str(keyword_dir),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "run `flask --app service db upgrade` first" in result.output

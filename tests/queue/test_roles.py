@@ -16,6 +16,7 @@ API = [
     ("GET", "/v1/comments/c-1", None, (401, 200, 200, 200)),
     ("POST", "/v1/comments/c-1/decision", {"decision": "approve"}, (401, 403, 200, 200)),
     ("POST", "/v1/decisions", {"ids": ["c-1"], "decision": "reject"}, (401, 403, 200, 200)),
+    ("GET", "/v1/changes", None, (401, 200, 200, 200)),
     ("GET", "/v1/queue", None, (401, 403, 200, 200)),
     ("GET", "/v1/keywords", None, (401, 403, 200, 200)),
     ("POST", "/v1/keywords", {"rule": "insult", "level": "suspect", "term": "بخوش"},
