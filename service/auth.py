@@ -215,6 +215,11 @@ def check_csrf() -> None:
 
 users_cli = SchemaCommands("users", help="Moderator and admin accounts.")
 CLI_ACTOR = Actor("cli", "system")
+# A script sets the password through the environment, never on a command line that the shell's
+# history and the process list would keep.
+password_option = click.option(
+    "--password", envvar="MODERATION_USER_PASSWORD", prompt=True, hide_input=True,
+    confirmation_prompt=True, help="The password (else MODERATION_USER_PASSWORD, else asked for).")
 
 
 @contextlib.contextmanager
@@ -230,9 +235,7 @@ def account_change() -> Iterator[Connection]:
 @users_cli.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(accounts.ROLES), default="moderator", show_default=True)
-@click.option("--password", envvar="MODERATION_USER_PASSWORD", prompt=True, hide_input=True,
-              confirmation_prompt=True,
-              help="The password (else MODERATION_USER_PASSWORD, else asked for).")
+@password_option
 def add_user_command(name: str, role: str, password: str) -> None:
     """Create an account that logs in to the review pages."""
     with account_change() as connection:
@@ -243,8 +246,7 @@ def add_user_command(name: str, role: str, password: str) -> None:
 
 @users_cli.command("password")
 @click.argument("name")
-@click.option("--password", envvar="MODERATION_USER_PASSWORD", prompt=True, hide_input=True,
-              confirmation_prompt=True)
+@password_option
 def password_command(name: str, password: str) -> None:
     """Set a new password for an account."""
     with account_change() as connection:
@@ -277,9 +279,7 @@ def deactivate_command(name: str) -> None:
 
 @users_cli.command("activate")
 @click.argument("name")
-@click.option("--password", envvar="MODERATION_USER_PASSWORD", prompt=True, hide_input=True,
-              confirmation_prompt=True,
-              help="Its new password (else MODERATION_USER_PASSWORD, else asked for).")
+@password_option
 def activate_command(name: str, password: str) -> None:
     """Let a deactivated account log in again, with a new password."""
     with account_change() as connection:

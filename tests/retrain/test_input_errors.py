@@ -12,6 +12,7 @@ import pytest
 from service.keywords import DEFAULT_KEYWORD_DIR
 from service.model import CURRENT_POINTER, METADATA_FILE, ArtifactError
 from service.rules import RULES
+from tests.cli_output import error_line
 from tests.conftest import FIXTURES
 from tests.retrain.conftest import GATE, PARAMS
 from training import evaluate, export, registry, train
@@ -21,14 +22,6 @@ from training.registry import LOCK_FILE
 
 TINY = FIXTURES / "tiny_corpus.jsonl"
 ROW = '{"text": "مقال زوين", "labels": {"insult": 0}}\n'
-
-
-def error_line(capsys) -> str:
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    (line,) = captured.err.splitlines()
-    assert line.startswith("error: ")
-    return line
 
 
 @pytest.fixture

@@ -13,19 +13,12 @@ import pytest
 
 from service.config import PROJECT_ROOT
 from service.rules import RULES
+from tests.cli_output import error_line
 from training import baseline, evaluate, export, registry, resplit, significance, train
 from training.cli import reports_user_errors
 from training.data import Example
 
 COMMANDS = ["train", "evaluate", "baseline", "export", "resplit", "significance", "registry"]
-
-
-def error_line(capsys) -> str:
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    (line,) = captured.err.splitlines()
-    assert line.startswith("error: ")
-    return line
 
 
 def test_train_with_a_missing_data_path(tmp_path, capsys):
