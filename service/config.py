@@ -72,6 +72,11 @@ def check_config(config: dict) -> None:
         if value is None:
             raise RuntimeError(f"MODERATION_{name} must be {wanted}, not {config[name]!r}")
         config[name] = value
+    if config["SESSION_COOKIE_SAMESITE"] == "None" and not config["SESSION_COOKIE_SECURE"]:
+        # Browsers drop a SameSite=None cookie that is not Secure: every login would seem to
+        # succeed and land back on the login page.
+        raise RuntimeError("MODERATION_SESSION_COOKIE_SAMESITE=None needs "
+                           "MODERATION_SESSION_COOKIE_SECURE=true (the pages served over HTTPS)")
 
 
 def _number(value: object) -> float | None:

@@ -190,3 +190,12 @@ def test_a_database_url_no_driver_reads_stops_app_creation_naming_the_variable(a
     assert message in str(raised.value) and "s3cret" not in str(raised.value)
     if url.startswith("postgres:"):
         assert "for PostgreSQL write postgresql+psycopg://" in str(raised.value)
+
+
+def test_a_same_site_none_cookie_needs_the_secure_flag(app_config):
+    with pytest.raises(RuntimeError, match="SAMESITE=None needs MODERATION_SESSION_COOKIE_SECURE"):
+        create_app({**app_config, "SESSION_COOKIE_SAMESITE": "none"})
+    app = create_app({**app_config, "SESSION_COOKIE_SAMESITE": "none",
+                      "SESSION_COOKIE_SECURE": "true"})
+    assert (app.config["SESSION_COOKIE_SAMESITE"], app.config["SESSION_COOKIE_SECURE"]) == (
+        "None", True)
