@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# This machine only: nginx in front serves the pages over TLS (docs/operations.md). HOST=0.0.0.0
+# listens on every interface, for a private network.
+HOST ?= 127.0.0.1
 MODELS := models
 
 .PHONY: run model retrain test venv test-venv lint bench clean
 
-run: model  ## Set up, build the default model if there is none, migrate, serve on $(PORT).
+run: model  ## Set up, build the default model if there is none, migrate, serve on $(HOST):$(PORT).
 	$(BIN)/flask --app service db upgrade
-	PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py 'service:create_app()'
+	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py 'service:create_app()'
 
 model: $(VENV)/.installed  ## Build the default model from the project's corpus unless one is current.
 	@if [ -f $(MODELS)/current ]; then echo "model: $(MODELS)/current -> $$(cat $(MODELS)/current)"; \

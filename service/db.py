@@ -13,6 +13,7 @@ Code here and in the storage modules is plain SQLAlchemy Core: no Flask outside 
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
@@ -235,11 +236,55 @@ db_cli = AppGroup("db", help="Manage the database schema.")
 def upgrade_command(revision: str) -> None:
     """Apply the schema migrations to MODERATION_DATABASE_URL (or the SQLite default)."""
     url = str(get_db().url.render_as_string(hide_password=False))
+    before = current_revision(url)
     upgrade(url, revision)
-    click.echo(f"database at revision {current_revision(url)}")
+    after = current_revision(url)
+    click.echo(f"database at revision {after}"
+               + ("" if before == after else f" (was {before or 'empty'})"))
 
 
 @db_cli.command("current")
 def current_command() -> None:
     """Print the migration revision the database is at."""
     click.echo(current_revision(get_db().url.render_as_string(hide_password=False)) or "none")
+
+
+@db_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Copy the SQLite database to TARGET, consistent, while the service runs.
+
+    A copy of the database file alone loses what the write-ahead log (moderation.db-wal) still
+    holds, the latest comments and decisions, even after the service stopped; SQLite's online
+    backup reads both, as one snapshot. PostgreSQL has pg_dump for this.
+    """
+    database = get_db()
+    if not database.is_sqlite or database.in_memory:
+        raise click.ClickException("db backup copies a SQLite database file; for PostgreSQL "
+                                   "use pg_dump (docs/operations.md)")
+    if target.exists():
+        raise click.ClickException(f"{target} exists already: name a new file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    source = sqlite3.connect(database.url.database)
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+        # One self-contained file: the copy would otherwise keep the source's WAL mode, and a
+        # -wal file beside it that must travel with it.
+        copy.execute("PRAGMA journal_mode=DELETE")
+        comments = copy.execute("SELECT count(*) FROM comments").fetchone()[0]
+        checked = copy.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.Error as error:
+        checked, problem = None, f"cannot back up {database.url.database}: {error}"
+    else:
+        problem = None if checked == "ok" else f"the copy fails SQLite's quick_check: {checked}"
+    finally:
+        copy.close()
+        source.close()
+    if problem:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(problem)
+    # Renamed only once whole, so a file named TARGET is always a complete backup.
+    os.replace(partial, target)
+    click.echo(f"backed up {comments} comments to {target}")

@@ -297,3 +297,42 @@ def test_commands_on_a_database_never_migrated_say_to_migrate(tmp_path, model_di
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "run `flask --app service db upgrade` first" in result.output
+
+
+def test_db_backup_copies_what_the_write_ahead_log_still_holds(tmp_path, model_dir, keyword_dir):
+    import sqlite3
+
+    from tests.queue.conftest import ROLES, SITE_KEY, comment
+
+    database = tmp_path / "moderation.db"
+    config = {"TESTING": True, "MODEL_DIR": str(model_dir), "KEYWORD_DIR": str(keyword_dir),
+              "DATABASE_URL": f"sqlite:///{database}", "API_KEYS": [SITE_KEY]}
+    upgrade(config["DATABASE_URL"])
+    app = create_app(config)
+    client = app.test_client()
+    for number in range(5):
+        response = client.post("/v1/comments", json=comment(f"c-{number}"), headers=ROLES.site)
+        assert response.status_code == 201
+    # The app still has the database open: the latest writes sit in moderation.db-wal, which a
+    # copy of moderation.db alone would lose.
+    assert (tmp_path / "moderation.db-wal").stat().st_size > 0
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "backup", str(tmp_path / "backups" / "monday.db")])
+    assert result.exit_code == 0, result.output
+    assert "backed up 5 comments" in result.output
+    assert list((tmp_path / "backups").iterdir()) == [tmp_path / "backups" / "monday.db"]
+    copy = sqlite3.connect(tmp_path / "backups" / "monday.db")
+    assert copy.execute("SELECT count(*) FROM comments").fetchone() == (5,)
+    assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    copy.close()
+    again = runner.invoke(args=["db", "backup", str(tmp_path / "backups" / "monday.db")])
+    assert again.exit_code == 1 and "exists already" in again.output
+
+
+def test_db_backup_of_a_database_that_is_not_a_sqlite_file_says_what_to_use(
+        tmp_path, model_dir, keyword_dir):
+    app = create_app({"TESTING": True, "MODEL_DIR": str(model_dir),
+                      "KEYWORD_DIR": str(keyword_dir)})  # a private in-memory database
+    result = app.test_cli_runner().invoke(args=["db", "backup", str(tmp_path / "never.db")])
+    assert result.exit_code == 1 and "pg_dump" in result.output
+    assert not (tmp_path / "never.db").exists()
