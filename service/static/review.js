@@ -10,9 +10,14 @@
 
   // Make a card the one the shortcuts act on, without moving the focus.
   function activate(index) {
-    if (current >= 0 && cards[current]) { cards[current].classList.remove("active"); }
+    if (current >= 0 && cards[current]) {
+      cards[current].classList.remove("active");
+      cards[current].removeAttribute("aria-current");
+    }
     current = index;
     cards[current].classList.add("active");
+    // A screen reader says which card a, r, x and o will act on, not only the blue ring.
+    cards[current].setAttribute("aria-current", "true");
   }
 
   function focusCard(index) {
@@ -31,7 +36,16 @@
 
   function toggleHelp(show) {
     if (!help) { return; }
+    var wasHidden = help.hidden;
     help.hidden = show === undefined ? !help.hidden : !show;
+    // The dialog takes the focus when it opens, so it is announced, and gives it back to the
+    // active card when it closes.
+    if (wasHidden && !help.hidden) {
+      var close = document.getElementById("help-close");
+      if (close) { close.focus(); }
+    } else if (!wasHidden && help.hidden && current >= 0) {
+      cards[current].focus({ preventScroll: true });
+    }
   }
 
   cards.forEach(function (card, index) {
@@ -174,6 +188,11 @@
     if (target.matches && target.matches("input:not([type=checkbox]), textarea, select")) { return; }
     var key = shortcutKey(event);
     if (help && !help.hidden && key !== "?" && key !== "Escape") { return; }
+    // A decision or a selection only while the focus is on a card (or nowhere): a letter typed
+    // on the language link or the logout button, or sent by a screen reader's navigation or by
+    // speech input, must never publish or reject a comment the person cannot see is chosen.
+    var onCard = target === document.body || (target.closest && target.closest("article.card"));
+    if (!onCard && ["a", "r", "x", "o"].indexOf(key) >= 0) { return; }
     switch (key) {
       case "j": focusCard(current + 1); break;
       case "k": focusCard(current - 1); break;

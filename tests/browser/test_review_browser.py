@@ -113,11 +113,13 @@ def test_moderator_works_the_queue_with_the_keyboard(chromium, served):
     page.keyboard.press("Escape")
     assert page.locator("#help").is_hidden()
 
-    # While the help is open, shortcuts other than ? and Escape do nothing.
+    # While the help is open (it holds the focus), shortcuts other than ? and Escape do nothing.
     page.keyboard.press("?")
     page.keyboard.press("j")
-    assert page.evaluate("document.activeElement.dataset.id") == "c-1"
+    assert page.evaluate("document.activeElement.id") == "help-close"
+    assert page.evaluate("document.querySelector('article.card.active').dataset.id") == "c-1"
     page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.dataset.id") == "c-1"
 
     # j/k move between cards; a approves the active one.
     page.keyboard.press("j")
@@ -554,6 +556,33 @@ def test_after_a_decision_the_queue_comes_back_to_the_next_card(chromium, served
     with page.expect_navigation():
         page.locator("#c-c-1 form.approve-form button").click()
     assert active() == "c-2"
+    context.close()
+
+
+def test_a_letter_typed_away_from_the_cards_decides_nothing(chromium, served):
+    # Found by an accessibility review: "a" on the language link approved the active card.
+    server, _ = served
+    context = chromium.new_context(locale="ar-MA")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, server.base)
+    first = page.locator("article.card").first
+    assert first.get_attribute("aria-current") == "true"  # which card the letters act on
+    page.locator("header.topbar a.lang").focus()
+    for key in ("a", "r", "x"):
+        page.keyboard.press(key)
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/review/queue") and not first.locator("input[name=ids]").is_checked()
+    # j still moves, and brings the letters back to the cards.
+    page.keyboard.press("j")
+    second = page.locator("article.card").nth(1)
+    assert second.get_attribute("aria-current") == "true" and first.get_attribute(
+        "aria-current") is None
+    # The help dialog takes the focus when it opens and gives it back when it closes.
+    page.keyboard.press("?")
+    assert page.evaluate("document.activeElement.id") == "help-close"
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.dataset.id") == second.get_attribute("data-id")
     context.close()
 
 

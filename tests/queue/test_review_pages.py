@@ -268,6 +268,30 @@ def test_queue_page_shows_counts_highlights_and_scores(site, moderator_browser):
     assert page.count("<meter") == 3 and 'name="csrf_token"' in page
 
 
+def test_a_screen_reader_can_tell_the_cards_scores_tabs_and_terms_apart(site, moderator_browser,
+                                                                          admin_browser):
+    site.submit("c-1", SUSPECT, author_name="Karim")
+    page = html(moderator_browser.get("/review/queue", lang="fr"))
+    assert '<h1 class="visually-hidden">' in page  # a page heading, for heading navigation
+    assert re.search(r'class="tab current" aria-current="page" data-status="pending"', page)
+    card = re.search(r'<article [^>]*id="c-c-1"[^>]*>', page).group(0)
+    assert 'aria-label="Commentaire de Karim"' in card
+    # Twenty "Sélectionner" boxes and "Détails" links, each described by its comment's text.
+    assert 'aria-label="Sélectionner" aria-describedby="text-c-1"' in page
+    assert re.search(r'class="open" href="[^"]+" aria-describedby="text-c-1"', page)
+    assert '<meter min="0" max="1" value="' in page and 'aria-label="Insulte"' in page
+    assert '<span class="visually-hidden">(au-dessus du seuil)</span>' in page  # not red alone
+    assert "مكلخ (Insulte · Suspect)" in page  # the level in words, not by colour only
+    assert 'aria-keyshortcuts="a">Approuver <kbd aria-hidden="true">a</kbd>' in page
+    assert 'class="lang" href="' in page and 'hreflang="ar" lang="ar">' in page
+    assert 'role="dialog" aria-modal="true"' in page
+    keywords = html(admin_browser.get("/review/keywords"))
+    assert "<th></th>" not in keywords
+    assert 'aria-label="إخفاء: مكلخ"' in keywords
+    settings = html(admin_browser.get("/review/settings"))
+    assert '<pre class="metrics" dir="ltr" tabindex="0"' in settings  # scrolls by keyboard too
+
+
 def test_french_is_the_second_language(site, moderator_browser):
     site.submit("c-1", SUSPECT)
     page = html(moderator_browser.get("/review/queue", lang="fr"))
