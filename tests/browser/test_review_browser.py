@@ -212,12 +212,18 @@ def log_in(page, base: str, user: str = "mona") -> None:
     assert page.url.endswith("/review/queue")
 
 
-def test_long_comment_folds_and_unfolds_without_hiding_matches(chromium, long_comments):
-    server = long_comments
-    context = chromium.new_context(locale="ar-MA")
+def logged_in_page(chromium, base: str, user: str = "mona", **context_options):
+    """A new browser context in Moroccan Arabic and its page, logged in as ``user``."""
+    context = chromium.new_context(locale="ar-MA", **context_options)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, server.base)
+    log_in(page, base, user)
+    return context, page
+
+
+def test_long_comment_folds_and_unfolds_without_hiding_matches(chromium, long_comments):
+    server = long_comments
+    context, page = logged_in_page(chromium, server.base)
 
     # Short comments: no fold, no button.
     for comment_id in ("c-1", "c-2", "c-xss"):
@@ -295,10 +301,7 @@ def test_long_comment_folds_and_unfolds_without_hiding_matches(chromium, long_co
 
 def test_long_comment_is_whole_without_javascript_and_on_its_page(chromium, long_comments):
     server = long_comments
-    context = chromium.new_context(locale="ar-MA", java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, server.base)
+    context, page = logged_in_page(chromium, server.base, java_script_enabled=False)
     # Without JavaScript nothing is folded and no dead button shows.
     card = page.locator("#c-c-long")
     assert_whole(card.locator("p.text"))
@@ -307,10 +310,7 @@ def test_long_comment_is_whole_without_javascript_and_on_its_page(chromium, long
     context.close()
 
     # The detail page always shows the whole text, with JavaScript.
-    context = chromium.new_context(locale="ar-MA")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, server.base)
+    context, page = logged_in_page(chromium, server.base)
     page.goto(server.base + "/review/comments/c-long")
     text = page.locator("article.card p.text")
     assert_whole(text)
@@ -336,10 +336,7 @@ def test_the_passage_a_long_comment_was_held_for_is_marked_and_never_hidden_sile
             "id": "c-passage", "text": text, "article_id": "a1", "author_id": "u3"}, SITE)
         assert status == 201 and body["status"] == "pending"
         assert [match["term"] for match in body["matches"]] == ["مكلخ"]
-        context = chromium.new_context(locale="ar-MA")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        log_in(page, server.base)
+        context, page = logged_in_page(chromium, server.base)
         card = page.locator("#c-c-passage")
         passage = card.locator("p.text span.passage")
         assert passage.count() == 1 and passage.inner_text() == INSULTING_LINE
@@ -365,10 +362,7 @@ def test_the_passage_a_long_comment_was_held_for_is_marked_and_never_hidden_sile
 
 def test_admin_adds_a_denial_and_hides_a_file_one_on_the_keywords_page(chromium, served):
     server, _ = served
-    context = chromium.new_context(locale="ar-MA")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, server.base, user="adil")
+    context, page = logged_in_page(chromium, server.base, user="adil")
     page.goto(server.base + "/review/keywords")
     statuses = iter(range(1000))
 
@@ -424,10 +418,7 @@ def test_moderator_checks_what_the_service_published_on_its_own(chromium, served
             "id": comment_id, "text": f"مقال مزيان، شكرا {comment_id}", "article_id": "a1",
             "author_id": "u4"}, SITE)
         assert status == 201 and body["status"] == "published"
-    context = chromium.new_context(locale="ar-MA")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, server.base)
+    context, page = logged_in_page(chromium, server.base)
     with page.expect_navigation():
         page.locator("article.card[data-id=c-1] form.approve-form button").click()
 
@@ -493,10 +484,9 @@ def test_long_names_and_every_page_fit_the_screen_in_both_languages(chromium, se
         status, body = http("POST", server.base + "/v1/comments", {
             "id": comment_id, "text": SUSPECT, "article_id": "a1", **extra}, SITE)
         assert status == 201, body
-    context = chromium.new_context(locale="ar-MA", viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, server.base, user="adil")  # the admin: the keywords and settings forms too
+    # The admin: the keywords and settings forms too.
+    context, page = logged_in_page(chromium, server.base, user="adil",
+                                   viewport={"width": width, "height": height})
     if width < 1000:  # a long term in the lists, added once
         page.goto(server.base + "/review/keywords")
         page.fill("input[name=term]", "z" * 200)
@@ -527,10 +517,7 @@ def test_after_a_decision_the_queue_comes_back_to_the_next_card(chromium, served
         status, _ = http("POST", server.base + "/v1/comments", {
             "id": comment_id, "text": SUSPECT, "article_id": "a1", "author_id": "u1"}, SITE)
         assert status == 201
-    context = chromium.new_context(locale="ar-MA", viewport={"width": 1366, "height": 500})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, server.base)
+    context, page = logged_in_page(chromium, server.base, viewport={"width": 1366, "height": 500})
 
     def active() -> str:
         return page.evaluate("document.querySelector('article.card.active').dataset.id")
@@ -562,10 +549,7 @@ def test_after_a_decision_the_queue_comes_back_to_the_next_card(chromium, served
 def test_a_letter_typed_away_from_the_cards_decides_nothing(chromium, served):
     # Found by an accessibility review: "a" on the language link approved the active card.
     server, _ = served
-    context = chromium.new_context(locale="ar-MA")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, server.base)
+    context, page = logged_in_page(chromium, server.base)
     first = page.locator("article.card").first
     assert first.get_attribute("aria-current") == "true"  # which card the letters act on
     page.locator("header.topbar a.lang").focus()
