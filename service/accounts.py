@@ -85,7 +85,7 @@ def create_user(connection: Connection, name: str, role: str, password: str) -> 
                 name=name, role=role, password_hash=generate_password_hash(password), active=True,
                 created_at=utcnow()).returning(users.c.id)).scalar_one()
     except IntegrityError:
-        if _is_deactivated(connection, name):
+        if not _account(connection, name).active:
             raise AccountError(f"the user {name!r} exists already, deactivated: "
                                f"`users activate {name}` brings it back") from None
         raise AccountError(f"the user {name!r} exists already") from None
@@ -104,12 +104,6 @@ def set_password(connection: Connection, name: str, password: str) -> None:
                        .values(password_hash=generate_password_hash(password)))
     end_sessions_of(connection, user_id)
     _forget_addresses(connection, user_id)  # one of them may be whoever learnt the old password
-
-
-def find_user(connection: Connection, name: str) -> User | None:
-    """Return the active user called ``name``, or None."""
-    row = connection.execute(select(users).where(users.c.name == name, users.c.active)).first()
-    return None if row is None else _user(row)
 
 
 def get_user(connection: Connection, user_id: int) -> User | None:
@@ -196,25 +190,26 @@ def end_sessions_of(connection: Connection, user_id: int) -> None:
         .values(ended_at=utcnow()))
 
 
-def _user_id(connection: Connection, name: str) -> int:
-    user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
-    if user_id is None:
+def _account(connection: Connection, name: str):
+    """The id and ``active`` flag of the account ``name``, active or not."""
+    row = connection.execute(select(users.c.id, users.c.active).where(users.c.name == name)).first()
+    if row is None:
         raise AccountError(f"no user {name!r}")
-    return user_id
+    return row
+
+
+def _user_id(connection: Connection, name: str) -> int:
+    return _account(connection, name).id
 
 
 def _active_user_id(connection: Connection, name: str) -> int:
     """The id of the active account ``name``; a deactivated one is refused, saying so, since a
     new password or token would do nothing while it stays locked."""
-    user_id = _user_id(connection, name)
-    if _is_deactivated(connection, name):
+    account = _account(connection, name)
+    if not account.active:
         raise AccountError(f"the user {name!r} is deactivated: `users activate {name}` brings "
                            f"it back with a new password")
-    return user_id
-
-
-def _is_deactivated(connection: Connection, name: str) -> bool:
-    return connection.execute(select(users.c.active).where(users.c.name == name)).scalar() is False
+    return account.id
 
 
 def activate_user(connection: Connection, name: str, password: str) -> None:
@@ -225,10 +220,10 @@ def activate_user(connection: Connection, name: str, password: str) -> None:
     """
     if len(password or "") < MIN_PASSWORD_CHARS:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-    user_id = _user_id(connection, name)
-    if not _is_deactivated(connection, name):
+    account = _account(connection, name)
+    if account.active:
         raise AccountError(f"the user {name!r} is active already")
-    connection.execute(update(users).where(users.c.id == user_id).values(
+    connection.execute(update(users).where(users.c.id == account.id).values(
         active=True, password_hash=generate_password_hash(password)))
 
 

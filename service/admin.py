@@ -17,6 +17,12 @@ def refresh_now() -> None:
     current_app.extensions[overrides.EXTENSION_KEY].refresh_now(get_db())
 
 
+def catch_up() -> None:
+    """Bring this process's lists and thresholds up to the database's now, if they are behind:
+    the page after a save may be served by a worker that did not take it."""
+    current_app.extensions[overrides.EXTENSION_KEY].catch_up(get_db())
+
+
 def serving_files() -> overrides.ServingLists:
     """The keyword lists as this process read them from KEYWORD_DIR, before any override."""
     return current_app.extensions[overrides.EXTENSION_KEY].files

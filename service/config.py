@@ -66,17 +66,22 @@ def check_config(config: dict) -> None:
     """
     config["SQLITE_SYNCHRONOUS"] = sqlite_synchronous(config["SQLITE_SYNCHRONOUS"])
     config["PROXY_COUNT"] = proxy_count(config["PROXY_COUNT"])
-    config["BATCH_SECONDS"] = batch_seconds(config["BATCH_SECONDS"])
-    for name, (read, wanted) in SETTING_TYPES.items():
-        value = read(config[name])
-        if value is None:
-            raise RuntimeError(f"MODERATION_{name} must be {wanted}, not {config[name]!r}")
-        config[name] = value
+    for name in SETTING_TYPES:
+        config[name] = _checked(name, config[name])
     if config["SESSION_COOKIE_SAMESITE"] == "None" and not config["SESSION_COOKIE_SECURE"]:
         # Browsers drop a SameSite=None cookie that is not Secure: every login would seem to
         # succeed and land back on the login page.
         raise RuntimeError("MODERATION_SESSION_COOKIE_SAMESITE=None needs "
                            "MODERATION_SESSION_COOKIE_SECURE=true (the pages served over HTTPS)")
+
+
+def _checked(name: str, value: object):
+    """``value`` read as setting ``name``'s type; RuntimeError naming the variable otherwise."""
+    read, wanted = SETTING_TYPES[name]
+    checked = read(value)
+    if checked is None:
+        raise RuntimeError(f"MODERATION_{name} must be {wanted}, not {value!r}")
+    return checked
 
 
 def _number(value: object) -> float | None:
@@ -147,6 +152,8 @@ SETTING_TYPES = {
     "MAX_TEXT_CHARS": (_whole(1), "a whole number of characters, 1 or more"),
     "MAX_BATCH": (_whole(1), "a whole number of comments, 1 or more"),
     "MAX_BATCH_CHARS": (_whole(1), "a whole number of characters, 1 or more"),
+    "BATCH_SECONDS": (_seconds(zero_allowed=False), "a number of seconds above 0 (keep it under "
+                                                    "gunicorn's 30 s worker timeout)"),
     "MAX_CONTENT_LENGTH": (_whole(1), "a whole number of bytes, 1 or more"),
     "SQLITE_BUSY_TIMEOUT_MS": (_whole(0), "a whole number of milliseconds, 0 or more"),
     "WEBHOOK_TIMEOUT_SECONDS": (_seconds(zero_allowed=False), "a number of seconds above 0"),
@@ -188,12 +195,4 @@ def proxy_count(value: object) -> int:
 
 def batch_seconds(value: object) -> float:
     """Return the time a batch may take, in seconds: a number above 0."""
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise RuntimeError(f"MODERATION_BATCH_SECONDS must be a number of seconds above 0 (keep "
-                           f"it under gunicorn's 30 s worker timeout), not {value!r}")
-    return float(value)
+    return _checked("BATCH_SECONDS", value)

@@ -100,7 +100,7 @@ def check_override(rule: Any, level: Any, term: Any, action: Any,
         raise APIError(422, f"'term' is longer than {MAX_TERM_CHARS} characters", field="term")
     if action == "remove":
         _check_listed(files, rule, level, term)
-    if action == "add":
+    else:
         try:  # the matcher's own checks: letters left, one word to allow, two to deny
             if level == "allow":
                 KeywordMatcher([], allow=[term])
@@ -326,11 +326,15 @@ class ServingRefresher:
         finally:
             self._lock.release()
 
+    def catch_up(self, db: Database) -> None:
+        """Check the version at once, whatever the interval, and rebuild only if it moved."""
+        self._checked_at = float("-inf")
+        self.maybe_refresh(db)
+
     def refresh_now(self, db: Database) -> None:
         """Rebuild at once, whatever the interval (after this process made a change)."""
         self.version = None
-        self._checked_at = float("-inf")
-        self.maybe_refresh(db)
+        self.catch_up(db)
 
     def apply(self, overrides: Sequence[Override], thresholds: Mapping[str, Mapping[str, float]]):
         """Swap in a matcher and a policy built from the files plus ``overrides``."""

@@ -25,7 +25,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from service import accounts, auth, outbox, overrides, queue
-from service.admin import keyword_view, refresh_now, serving_files, threshold_view
+from service.admin import catch_up, keyword_view, refresh_now, serving_files, threshold_view
 from service.db import get_db
 from service.errors import APIError
 from service.highlight import highlight
@@ -291,26 +291,11 @@ def decide_bulk():
     return redirect(target)
 
 
-def _serving_in_step() -> None:
-    """Bring this worker's lists and thresholds up to the database's before showing them.
-
-    Each gunicorn worker refreshes on its own every LISTS_REFRESH_SECONDS, and only the one that
-    took a change refreshes at once: the page after saving may be served by another, which would
-    show the old values "in force" as if the save had failed. One small query on the version
-    tells whether this worker is behind; it rebuilds only then.
-    """
-    refresher = current_app.extensions[overrides.EXTENSION_KEY]
-    with get_db().reading() as connection:
-        version = overrides.current_version(connection)
-    if version != refresher.version:
-        refresh_now()
-
-
 @bp.get("/keywords")
 @login_required()
 def keywords_page():
     """Show the keyword lists and the admins' changes; admins get the forms."""
-    _serving_in_step()
+    catch_up()
     return _render_keywords()
 
 
@@ -363,7 +348,7 @@ def keywords_delete(override_id: int):
 @login_required()
 def settings_page():
     """Show the model in service and its thresholds; admins can change the thresholds."""
-    _serving_in_step()
+    catch_up()
     return _render_settings()
 
 

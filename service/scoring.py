@@ -69,7 +69,7 @@ class Policy:
             merged["suspect"] = min(merged["suspect"], merged["review"])
             try:
                 thresholds[rule] = RuleThresholds(**{k: float(v) for k, v in merged.items()})
-            except (TypeError, ValueError) as error:  # a string or null for a level, or the order
+            except ValueError as error:  # the levels out of order: name the rule
                 raise ValueError(f"{rule}: {error}") from None
         return cls(thresholds)
 

@@ -5,19 +5,19 @@ import re
 from typing import Any
 
 from service.errors import APIError
+from service.text.arabic import INVISIBLES
 
 # JSON lets both through as escapes ("\u0000", "\ud800"), but neither is text a database stores:
 # PostgreSQL refuses NUL, UTF-8 has no lone surrogates, and SQLite's search index stops at NUL.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-# A character a reader can see: not whitespace, a control character, a format character (zero
-# width spaces and joiners, bidi marks, the byte order mark) or tatweel. Written so that Python
-# and the ECMAScript regexes of JSON Schema read it alike (their \s differ only on characters
-# listed here anyway); the OpenAPI document's "pattern" for a comment's text is this string.
-VISIBLE_CHARACTER = (
-    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u0640\u06dd\u070f\u0890\u0891"
-    r"\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
-)
+# A character a reader can see: not whitespace, a control character, tatweel, or one of the
+# characters the normalizer drops as rendering nothing (zero-width spaces and joiners, bidi
+# marks, the byte order mark, blank fillers). Written with \u escapes of the Basic Multilingual
+# Plane only, so that Python and the ECMAScript regexes of JSON Schema read it alike; the OpenAPI
+# document's "pattern" for a comment's text is this string.
+VISIBLE_CHARACTER = "[^\\s\\x00-\\x1f\\x7f-\\x9f\\u0640" + "".join(
+    f"\\u{low:04x}" + (f"-\\u{high:04x}" if high > low else "") for low, high in INVISIBLES) + "]"
 _VISIBLE = re.compile(VISIBLE_CHARACTER)
 
 

@@ -49,8 +49,9 @@ _ARABIC_MARKS: tuple[tuple[int, int], ...] = (
 
 _TATWEEL = "\u0640"  # ARABIC TATWEEL (kashida), the elongation stroke
 
-# Characters that render as nothing (or only steer direction) and are used to split words.
-_INVISIBLES: tuple[tuple[int, int], ...] = (
+# Characters that render as nothing (or only steer direction) and are used to split words. The
+# API's check for an empty comment (service/validation.py) reads them too.
+INVISIBLES: tuple[tuple[int, int], ...] = (
     (0x00AD, 0x00AD),  # SOFT HYPHEN
     (0x034F, 0x034F),  # COMBINING GRAPHEME JOINER
     (0x061C, 0x061C),  # ARABIC LETTER MARK
@@ -238,7 +239,7 @@ def _latin_accent_map() -> dict[str, str]:
 
 _DIACRITICS_TABLE = dict.fromkeys(_code_points(_ARABIC_MARKS))
 _TATWEEL_TABLE = {ord(_TATWEEL): None}
-_INVISIBLES_TABLE = dict.fromkeys(_code_points(_INVISIBLES))
+_INVISIBLES_TABLE = dict.fromkeys(_code_points(INVISIBLES))
 _EMOJI_MODIFIERS_TABLE = dict.fromkeys(_code_points(_EMOJI_MODIFIERS))
 _ALEF_TABLE = str.maketrans(_ALEF_VARIANTS)
 _HAMZA_TABLE = str.maketrans(_HAMZA_CARRIERS)

@@ -91,6 +91,15 @@ def test_openapi_document_covers_every_api_route(app, client):
     assert routes <= documented, routes - documented
 
 
+def test_the_documented_text_pattern_is_the_one_the_service_checks(client):
+    from service.validation import VISIBLE_CHARACTER
+
+    spec = json.dumps(client.get("/openapi.json").get_json())
+    patterns = re.findall(r'"pattern": ("\[\^[^"]*")', spec)
+    # POST /v1/moderate, its batch's items, and POST /v1/comments
+    assert [json.loads(p) for p in patterns] == [VISIBLE_CHARACTER] * 3
+
+
 # Every bad input, on both scoring endpoints where it applies: (url, raw body, content type, status)
 BAD_INPUTS = [
     ("/v1/moderate", b"{not json", "application/json", 400),
