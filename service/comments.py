@@ -14,6 +14,7 @@ from service.queue_input import (
     parse_bulk_decision,
     parse_changes_query,
     parse_comment,
+    parse_comment_id,
     parse_decision,
     parse_queue_query,
 )
@@ -42,6 +43,16 @@ def get_comment(comment_id: str):
         row = queue.get_comment(connection, comment_id)
         history = queue.comment_history(connection, row.pk)
     return jsonify({**queue.comment_record(row), "history": history})
+
+
+@bp.delete("/comments/<comment_id>")
+@require_api(SITE)
+def delete_comment(comment_id: str):
+    """Withdraw a comment the site deleted: out of the queue, its text and author erased.
+
+    204 on a retry too, so the site can repeat a DELETE it is unsure of."""
+    queue.withdraw_comment(get_db(), parse_comment_id(comment_id), g.principal.actor)
+    return "", 204
 
 
 @bp.get("/changes")

@@ -80,6 +80,10 @@ class Database:
                 cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Overwrite what a write frees, not only unlink it: a withdrawn comment's text must
+            # leave the file (queue.withdraw_comment). Debian's SQLite does it by default; other
+            # builds (python.org's, macOS's) do not.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -91,6 +91,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bulk_conflicts": {"ar": "{n} تعليق قرر فيه مشرف آخر قبلك، فبقي كما قرره",
                        "fr": "{n} commentaires déjà décidés par un autre modérateur : "
                              "laissés tels quels"},
+    # The site deleted a comment (DELETE /v1/comments/<id>) while a moderator had its card open.
+    "comment_withdrawn": {"ar": "حذف الموقع هذا التعليق، فلم يعد هناك ما يُقرَّر فيه",
+                          "fr": "Le site a retiré ce commentaire : il n'y a plus rien à décider"},
+    "bulk_withdrawn": {"ar": "{n} تعليق حذفه الموقع، فلم يُطبَّق عليه القرار",
+                       "fr": "{n} commentaires retirés par le site : aucune décision appliquée"},
     "session_ended": {"ar": "انتهت جلستك: سجّل الدخول من جديد ثم أعد المحاولة",
                       "fr": "Votre session a pris fin : reconnectez-vous puis réessayez"},
     "role_moderator": {"ar": "مشرف", "fr": "modérateur"},
@@ -104,6 +109,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "fr": "Cette adresse ne s'ouvre pas de cette façon"},
     "error_409": {"ar": "موجود من قبل أو تغير في الأثناء",
                   "fr": "Existe déjà ou a changé entre-temps"},
+    "error_410": {"ar": "حذف الموقع هذا التعليق", "fr": "Commentaire retiré par le site"},
     "error_413": {"ar": "النص طويل جدا", "fr": "Texte trop long"},
     "error_422": {"ar": "قيمة غير مقبولة", "fr": "Valeur non acceptée"},
     "error_500": {"ar": "خطأ في الخادم، أعد المحاولة بعد قليل",

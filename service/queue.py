@@ -32,6 +32,7 @@ from service.storage import (
     PUBLISHED,
     REJECTED,
     STATUSES,
+    WITHDRAWN,
     audit_log,
     comment_rules,
     comment_search,
@@ -120,11 +121,19 @@ def get_comment(connection: Connection, comment_id: str):
     """Return the stored comment row.
 
     :raise APIError 404: when no comment has that id.
+    :raise APIError 410: when the site withdrew it.
     """
     row = find_comment(connection, comment_id)
     if row is None:
         raise APIError(404, f"no comment with id {comment_id!r}")
+    if row.status == WITHDRAWN:
+        raise _withdrawn(comment_id)
     return row
+
+
+def _withdrawn(comment_id: str) -> APIError:
+    return APIError(410, f"comment {comment_id!r} was withdrawn by the site (deleted there): its "
+                         "text and author are erased, and there is nothing left to read or decide")
 
 
 def comment_history(connection: Connection, comment_pk: int) -> list[dict[str, Any]]:
@@ -143,6 +152,11 @@ def _same_text(stored: str, sent: str) -> bool:
 
 
 def _same_or_conflict(row, submission: Submission):
+    if row.status == WITHDRAWN:
+        # Its text is erased, so a retry cannot be told from a new comment; and storing it again
+        # would bring back what the reader (or the site) asked to be deleted.
+        raise APIError(409, f"comment {submission.id!r} was withdrawn by the site and its text "
+                            "erased; an id is not used again: send the comment under a new id")
     if not _same_text(row.text, submission.text):
         raise APIError(409, f"comment {submission.id!r} is already stored with a different text; "
                             "send a new id for a new comment")
@@ -156,7 +170,7 @@ def receive_comment(db: Database, submission: Submission,
     A retry of a stored comment returns the stored record (created False) without scoring it
     again; the same id with another text is a conflict.
 
-    :raise APIError 409: when the id is stored with a different text.
+    :raise APIError 409: when the id is stored with a different text, or was withdrawn.
     """
     with db.reading() as connection:
         existing = find_comment(connection, submission.id)
@@ -243,10 +257,13 @@ def apply_decision(connection: Connection, comment_id: str, request: DecisionReq
 
     :raise APIError 404: when no comment has that id.
     :raise APIError 409: when ``expect_status`` is given and the comment is in another status.
+    :raise APIError 410: when the site withdrew the comment.
     """
     row = find_comment(connection, comment_id, lock=True)
     if row is None:
         raise APIError(404, f"no comment with id {comment_id!r}")
+    if row.status == WITHDRAWN:  # checked under the lock: a withdrawal may have just committed
+        raise _withdrawn(comment_id)
     # The clock is read once the row is locked, so decisions on one comment are stamped in the
     # order they are applied, and a site that keeps the latest `at` keeps the latest decision.
     now = now or utcnow()
@@ -331,8 +348,8 @@ def decide_many(db: Database, comment_ids: Sequence[str], request: DecisionReque
     """Apply one decision to many comments in one transaction; report each id's result.
 
     ``expect_status`` gives some ids their own expected status (the one the moderator saw), in
-    place of the request's. A missing id or a status conflict is reported for that id and does
-    not stop the others.
+    place of the request's. A missing id, a status conflict or a withdrawn comment is reported
+    for that id and does not stop the others.
     """
     results = []
     with db.transaction() as connection:
@@ -345,15 +362,56 @@ def decide_many(db: Database, comment_ids: Sequence[str], request: DecisionReque
             one = request
             if expect_status and comment_id in expect_status:
                 one = replace(request, expect_status=expect_status[comment_id])
-            try:  # a 404 or 409 is raised before anything is written for that id
+            try:  # a 404, 409 or 410 is raised before anything is written for that id
                 outcome = apply_decision(connection, comment_id, one, actor, notify=notify)
             except APIError as error:
-                result = {404: "not_found", 409: "conflict"}[error.code]
+                result = {404: "not_found", 409: "conflict", 410: "withdrawn"}[error.code]
                 results.append({"id": comment_id, "result": result, "message": error.description})
                 continue
             results.append({"id": comment_id, "result": outcome.result,
                             "status": outcome.record["status"]})
     return results
+
+
+# --- Withdrawal: the site deleted the comment -------------------------------------------------
+
+WITHDRAWAL = "site.withdraw"
+
+
+def withdraw_comment(db: Database, comment_id: str, actor: Actor,
+                     now: dt.datetime | None = None) -> bool:
+    """Withdraw a comment the site deleted; return False when it was withdrawn already.
+
+    The site deletes a comment when its author does, when it removes it, or when a reader asks
+    for their data to be erased, so this erases rather than hides: the text, the author's id and
+    name, the matches and reasons (listed terms at offsets into the text: pieces of it) and
+    every note of its history (moderators quote what they decide) are overwritten in the row,
+    and its rows in the rule and search indexes are deleted, so no tab, count, filter or search
+    finds it again. What the audit needs stays: the id, the article, when it arrived, the
+    service's verdict and scores, each status change with who made it and when, and an entry
+    for this withdrawal by ``actor``. No webhook event is queued (the site made the change), and
+    none is listed by list_changes; events queued before carry no text or name and still go out.
+
+    :raise APIError 404: when no comment has that id.
+    """
+    with db.transaction() as connection:
+        row = find_comment(connection, comment_id, lock=True)
+        if row is None:
+            raise APIError(404, f"no comment with id {comment_id!r}")
+        if row.status == WITHDRAWN:
+            return False  # a retried DELETE: nothing left to do, nothing more to record
+        now = now or utcnow()
+        # author_id is NOT NULL, and "" is no id (ID_PATTERN needs a character): no filter,
+        # author summary or author history can meet it.
+        connection.execute(update(comments).where(comments.c.pk == row.pk).values(
+            status=WITHDRAWN, text="", author_id="", author_name=None, matches=[], reasons=[]))
+        connection.execute(delete(comment_rules).where(comment_rules.c.comment_pk == row.pk))
+        connection.execute(delete(comment_search).where(comment_search.c.comment_pk == row.pk))
+        connection.execute(update(audit_log).where(audit_log.c.comment_pk == row.pk)
+                           .values(note=None))
+        record_audit(connection, actor, WITHDRAWAL, at=now, comment_pk=row.pk,
+                     from_status=row.status, to_status=WITHDRAWN)
+    return True
 
 
 # --- Listing -----------------------------------------------------------------------------------
@@ -438,7 +496,9 @@ def list_queue(connection: Connection, query: QueueQuery) -> QueuePage:
         counting = counting.join(comments, comments.c.pk == key)
     counts = dict.fromkeys(STATUSES, 0)
     counting = counting.where(*conditions, *extra).group_by(status)
-    counts.update(dict(connection.execute(counting).all()))
+    # Withdrawn comments have no rows in the rule and search tables; in the comments table they
+    # are one more group here, dropped, rather than a condition on every count.
+    counts.update((s, n) for s, n in connection.execute(counting).all() if s in counts)
 
     page = select(comments)
     if table is not comments:
@@ -446,6 +506,8 @@ def list_queue(connection: Connection, query: QueueQuery) -> QueuePage:
     page = page.where(*conditions, *extra)
     if query.status:
         page = page.where(status == query.status)
+    elif table is comments:
+        page = page.where(status != WITHDRAWN)
     if query.cursor:
         page = page.where(_after(query.cursor, key))
     rows = connection.execute(page.order_by(*_order(query.sort, key)).limit(query.limit + 1)).all()

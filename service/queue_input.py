@@ -203,6 +203,18 @@ def parse_comment(payload: Any, max_chars: int) -> Submission:
                       article_url, parent_id, created_at)
 
 
+def parse_comment_id(value: str) -> str:
+    """Return the comment id of a DELETE /v1/comments/<id> path.
+
+    An id the site could never have posted is a mistake on its side: named as POST /v1/comments
+    names it (422 on 'id'), not answered "no such comment" (404), which hides the mistake.
+    """
+    errors = FieldErrors()
+    comment_id = _identifier(value, "id", errors)
+    errors.raise_if_any("the comment id is invalid")
+    return comment_id
+
+
 def parse_rules(value: Any, errors: FieldErrors, field: str = "rules") -> tuple[str, ...]:
     """Return the distinct known rules in ``value``, in the site's rule order."""
     if value is None:

@@ -250,6 +250,10 @@ def decide(comment_id: str):
         outcome = queue.decide(get_db(), comment_id, _form_decision(),
                                auth.session_principal().actor, notify=outbox.webhooks_enabled())
     except APIError as error:
+        if error.code == 410:
+            # The site deleted it while the card was open: say so where the page says the rest.
+            flash(translate("comment_withdrawn", g.lang), "warning")
+            return redirect(target)
         if error.code != 409:
             raise
         with get_db().reading() as connection:
@@ -288,6 +292,9 @@ def decide_bulk():
     conflicts = sum(1 for r in results if r["result"] == "conflict")
     if conflicts:
         flash(translate("bulk_conflicts", g.lang, n=conflicts), "warning")
+    withdrawn = sum(1 for r in results if r["result"] == "withdrawn")
+    if withdrawn:
+        flash(translate("bulk_withdrawn", g.lang, n=withdrawn), "warning")
     return redirect(target)
 
 

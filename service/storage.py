@@ -28,6 +28,10 @@ from sqlalchemy.types import TypeDecorator
 # Statuses a comment can be in: what the site shows, holds or hides.
 PUBLISHED, PENDING, REJECTED = "published", "pending", "rejected"
 STATUSES = (PUBLISHED, PENDING, REJECTED)
+# A comment the site deleted (DELETE /v1/comments/<id>): its text and author are erased and it
+# is out of the queue for good. Not one of STATUSES: no tab lists it, no count counts it, no
+# decision or filter takes it. The column is a plain string, so it needs no migration.
+WITHDRAWN = "withdrawn"
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -12,7 +12,9 @@ latest decision, so a reversed decision exports as the reversal.
 - rejected with rules: those rules 1, the others null: a moderator who names the rule a comment
   breaks has not said the others are absent (``--unnamed-rules zero`` reads an unticked rule as
   judged absent instead). training.train reads decisions the same way (training/decisions.py);
-- rejected without a rule: no per-rule label, so not exported (counted in the summary).
+- rejected without a rule: no per-rule label, so not exported (counted in the summary);
+- withdrawn by the site (DELETE /v1/comments/<id>): its text is erased, so there is nothing to
+  learn from and nothing to export, whatever a moderator decided before.
 
 The split is the deterministic hash split training.data uses for sources without their own, so
 a comment stays in the same split across exports; ``--split train`` puts every row in training.
@@ -37,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 from service.config import PROJECT_ROOT
 from service.db import database_url_problem
 from service.rules import RULES
-from service.storage import PUBLISHED, REJECTED, comments
+from service.storage import PUBLISHED, REJECTED, WITHDRAWN, comments
 from training.cli import command_parser, reports_user_errors
 from training.data import DataError, hash_split
 
@@ -52,7 +54,7 @@ def label_row(row, unnamed_rules: int | None = None, split: str | None = None,
     The id is ``site:<comment id>``, or ``site:<site>:<comment id>`` with ``site``: two sites'
     comment ids can meet, and training reads one id with two texts as an edited comment.
     """
-    if not row.human_decided:
+    if not row.human_decided or row.status == WITHDRAWN:
         return None
     if row.status == PUBLISHED:
         labels = dict.fromkeys(RULES, 0)
@@ -71,7 +73,8 @@ def label_row(row, unnamed_rules: int | None = None, split: str | None = None,
 def export_rows(database_url: str, unnamed_rules: int | None = None,
                 split: str | None = None, site: str | None = None
                 ) -> Iterator[tuple[str, dict | None]]:
-    """Yield (kind, row) for every comment a person decided; kind says why a row is None.
+    """Yield (kind, row) for every comment a person decided and the site did not withdraw;
+    kind says why a row is None.
 
     :raise DataError: when the database is missing, unreachable or has no comments table.
     """
@@ -82,7 +85,8 @@ def export_rows(database_url: str, unnamed_rules: int | None = None,
         with engine.connect() as connection:
             query = (select(comments.c.id, comments.c.text, comments.c.status, comments.c.rules,
                             comments.c.human_decided)
-                     .where(comments.c.human_decided).order_by(comments.c.pk))
+                     .where(comments.c.human_decided, comments.c.status != WITHDRAWN)
+                     .order_by(comments.c.pk))
             for row in connection.execution_options(yield_per=1000).execute(query):
                 labelled = label_row(row, unnamed_rules, split, site)
                 kind = ("no_rule" if labelled is None else

@@ -232,6 +232,11 @@ class QueueApi:
         response = self.client.get(url, query_string=params, headers=self.headers)
         return response.status_code, response.get_json()
 
+    def delete(self, url: str) -> tuple[int, dict | None]:
+        """(status, the error's JSON or None: a 204 has no body)."""
+        response = self.client.delete(url, headers=self.headers)
+        return response.status_code, response.get_json(silent=True)
+
     def submit(self, comment_id: str, text: str = CLEAN, **extra) -> dict:
         status, body = self.post("/v1/comments", comment(comment_id, text, **extra))
         assert status in (200, 201), body

@@ -77,9 +77,13 @@ def served(queue_app):
     CURRENT.app = None
 
 
+# What only the site's key may do; an admin may do everything else.
+SITE_ONLY = {"POST /v1/comments", "DELETE /v1/comments/{comment_id}"}
+
+
 def credentials(label: str) -> dict:
-    """Only the site posts comments; an admin may do everything else."""
-    return ROLES.site if label == "POST /v1/comments" else ROLES.admin
+    """Only the site posts and withdraws comments; an admin may do everything else."""
+    return ROLES.site if label in SITE_ONLY else ROLES.admin
 
 
 @schema.parametrize()

@@ -87,6 +87,22 @@ def test_no_status_change_no_event(queue_app, site, moderator):
 
 
 @both_backends
+def test_a_withdrawal_sends_no_event_and_one_queued_before_holds_no_text(queue_app, site,
+                                                                         moderator, receiver):
+    site.submit("c-1", SUSPECT, author_id="u-7", author_name="Samir")
+    moderator.decide("c-1", "reject", rules=["insult"], note="مكلخ")  # queued, not yet sent
+    assert site.delete("/v1/comments/c-1")[0] == 204
+    [row] = rows(queue_app)  # the site asked for no event about its own deletion
+    # The event names the comment and the decision, never what the reader wrote or who they are.
+    assert set(json.loads(row.body)) == {"event", "event_id", "id", "status", "decided_by",
+                                         "rules", "at"}
+    assert not any(private in row.body for private in (SUSPECT, "مكلخ", "Samir", "u-7"))
+    assert deliver(queue_app) == 1  # still delivered: the decision was made before
+    assert [(e["id"], e["status"]) for e in receiver.events()] == [("c-1", "rejected")]
+    assert deliver(queue_app) == 0 and len(rows(queue_app)) == 1
+
+
+@both_backends
 def test_event_and_status_change_commit_or_roll_back_together(queue_app, site):
     site.submit("c-1", SUSPECT)
     database = get_db_of(queue_app)

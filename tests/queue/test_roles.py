@@ -14,6 +14,7 @@ NONE, SITE, MOD, ADMIN = "none", "site", "moderator", "admin"
 API = [
     ("POST", "/v1/comments", comment("c-new", SUSPECT), (401, 201, 403, 403)),
     ("GET", "/v1/comments/c-1", None, (401, 200, 200, 200)),
+    ("DELETE", "/v1/comments/c-1", None, (401, 204, 403, 403)),
     ("POST", "/v1/comments/c-1/decision", {"decision": "approve"}, (401, 403, 200, 200)),
     ("POST", "/v1/decisions", {"ids": ["c-1"], "decision": "reject"}, (401, 403, 200, 200)),
     ("GET", "/v1/changes", None, (401, 200, 200, 200)),
