@@ -439,8 +439,9 @@ def test_shipped_lists_are_valid():
     written = [line for rule in RULES for line in
                (DEFAULT_KEYWORD_DIR / f"{rule}.tsv").read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")]
-    # 400 until round 22 added 123 terms, each measured on the training splits (docs/evaluation.md)
-    assert 150 <= len(written) <= 600 < len(SHIPPED_ENTRIES)
+    # 400 until round 22 added 123 terms, 600 until round 31 added 11, each measured on the
+    # training splits (docs/keyword-review.md)
+    assert 150 <= len(written) <= 650 < len(SHIPPED_ENTRIES)
 
 
 @pytest.mark.parametrize("entry", SHIPPED_ENTRIES, ids=lambda e: f"{e.rule}-{e.term}")
