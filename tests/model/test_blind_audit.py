@@ -129,24 +129,35 @@ violations, with the shipped lists.
   26's denials of saying ("ما غاديش نقول على الوزير حمار") make round 25's probe hold 6.
   Round 27's French animal words, suspect alone ("rat", "chèvre", "singe"), were chosen after its
   misses were read: it lets 25 through with them, round 25's 22, round 15's 14, round 8's 13.
+- colour_probe_round31.tsv (320 comments, round 31, one reviewer): comments about Black
+  Moroccans and sub-Saharan migrants and students (crossings, camps, housing, work, schools,
+  football, crime news): calm generalizations, dehumanization and calls to expel or exclude,
+  most without a slur, and slurs thrown at a group or a person, against slurs quoted to condemn
+  them, readers' own Black families, calm policy debate and colour said literally. Round 30's
+  model held 4 of its 170 clean comments (2.4%: two slurs reported inside a quotation, "قال ليه
+  "سير آ العزي"", rejected by the lists; two calls to organize migrants' papers, incitement 0.82
+  and 0.86) and let 44 of the 150 violations through (29%); round 31's, trained with
+  training/corpus/colour.jsonl written by another who never saw it, 4 and 40 (27%).
 
-The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe
-and 4% on round 25's, which no model has met the target on yet; round 19's met it first in round 24,
-1.7%) and, for violations, a floor under what models have reached: 10% missed for the first audit
-and the general ones of rounds 9 and 10, 20% for round 8's, round 11's general one (its calm
-incitement is missed one time in four) and round 9's religion probe, whose violations without a slur
-the classifier alone must find, 40% for round 10's probe, where it finds about two in three, 30% for
-round 11's, 40% for round 12's probe of calm incitement, 35% for round 13's of Arabizi, and 25% for
-round 14's of Darija and round 15's of French, 15% for round 17's of mixed languages and round 19's
-of groups, 10% for round 18's of long comments, and 20% for round 20's of short comments, where a
-short attack in ordinary words gives the classifier little to read, and for round 21's of insults of
-officials, which the classifier must tell from criticism as harsh in words the lists do not hold,
-and 12% for round 22's of the lists' words, where the lists catch most and the rest are words they
-lack, 35% for round 23's of emoji, where most violations have no word to read but the emoji, 10% for
-round 24's of words said innocently, 20% for round 25's of negation, whose attacks are written
-as denials ("these are not human beings"), and 22% for round 26's of sports comments, where French
-insults of a player said without a swear word ("c'est une chèvre", "un déchet") and calm
-exclusion of a people go through."""
+The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
+4% on round 25's and 2.5% on round 31's, which no model has met the target on yet; round 19's met it
+first in round 24, 1.7%) and, for violations, a floor under what models have reached: 10% missed for
+the first audit and the general ones of rounds 9 and 10, 20% for round 8's, round 11's general one
+(its calm incitement is missed one time in four) and round 9's religion probe, whose violations
+without a slur the classifier alone must find, 40% for round 10's probe, where it finds about two in
+three, 30% for round 11's, 40% for round 12's probe of calm incitement, 35% for round 13's of
+Arabizi, and 25% for round 14's of Darija and round 15's of French, 15% for round 17's of mixed
+languages and round 19's of groups, 10% for round 18's of long comments, and 20% for round 20's of
+short comments, where a short attack in ordinary words gives the classifier little to read, and for
+round 21's of insults of officials, which the classifier must tell from criticism as harsh in words
+the lists do not hold, and 12% for round 22's of the lists' words, where the lists catch most and
+the rest are words they lack, 35% for round 23's of emoji, where most violations have no word to
+read but the emoji, 10% for round 24's of words said innocently, 20% for round 25's of negation,
+whose attacks are written as denials ("these are not human beings"), 22% for round 26's of sports
+comments, where French insults of a player said without a swear word ("c'est une chèvre", "un
+déchet") and calm exclusion of a people go through, and 28% for round 31's of comments about Black
+people, whose calm exclusion ("a law that forbids renting to them") has no word the lists or the
+model know."""
 
 from pathlib import Path
 
@@ -175,12 +186,14 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "said_innocently_probe_round24.tsv": 0.10,
     "negation_probe_round25.tsv": 0.20,
     "sports_probe_round26.tsv": 0.22,
+    "colour_probe_round31.tsv": 0.28,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
 CLEAN_HELD = dict.fromkeys(AUDITS, 0.02) | {
     "said_innocently_probe_round24.tsv": 0.045,  # round 23's and round 24's models 3.9%
     "negation_probe_round25.tsv": 0.04,  # round 24's model 4.4%, 3.8% with round 26's denials
+    "colour_probe_round31.tsv": 0.025,  # round 30's and round 31's models 2.4% (4 of 170)
 }
 
 
