@@ -130,6 +130,50 @@ class Database:
             metadata.create_all(connection)
 
 
+# What the engines keep of a row after it is overwritten or deleted, until they get round to it.
+# SQLite's FTS5 index marks a deleted text's trigrams deleted but keeps them, with their
+# positions, in its segments until they are merged (the text can be rebuilt from them);
+# "optimize" merges every segment into one. Its write-ahead log keeps old pages until new writes
+# reach them; a TRUNCATE checkpoint empties it. PostgreSQL keeps dead row versions until VACUUM.
+SQLITE_SEARCH_OPTIMIZE = "INSERT INTO comment_search_fts(comment_search_fts) VALUES ('optimize')"
+POSTGRES_VACUUM = "VACUUM comments, comment_search, audit_log"
+
+
+def purge_erased(database: Database) -> list[str]:
+    """Remove the copies the database engine still keeps of erased data (withdrawn comments'
+    text, author and notes), and return what was done, one line each.
+
+    Not done at each withdrawal: "optimize" rewrites the whole search index (0.75 s for 100,000
+    comments, holding the write lock), so it is run as maintenance (`flask db purge`, daily).
+    """
+    done = []
+    if database.is_sqlite:
+        with database.transaction() as connection:
+            connection.exec_driver_sql(SQLITE_SEARCH_OPTIMIZE)
+        done.append("search index merged: deleted texts' trigrams removed")
+        if not database.in_memory:
+            done.append(_truncate_wal(database))
+    else:
+        with database.writer.connect().execution_options(
+                isolation_level="AUTOCOMMIT") as connection:  # VACUUM refuses a transaction
+            connection.exec_driver_sql(POSTGRES_VACUUM)
+        done.append("comments, comment_search, audit_log vacuumed: dead row versions removed "
+                    "(the server's write-ahead log keeps them until it recycles its segments)")
+    return done
+
+
+def _truncate_wal(database: Database) -> str:
+    connection = sqlite3.connect(database.url.database, timeout=15)
+    try:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    if busy:  # a reader held an old snapshot for the whole timeout
+        raise click.ClickException("the write-ahead log is in use: its old pages stay until "
+                                   "the next purge; run it again")
+    return "write-ahead log checkpointed and emptied"
+
+
 def default_database_url(instance_path: str) -> str:
     """Return the embedded default: a SQLite file in the app's instance folder."""
     # Owner only: the database holds readers' comments, accounts and password hashes.
@@ -232,7 +276,7 @@ class SchemaCommands(AppGroup):
                 "upgrade` first") from None
 
 
-db_cli = AppGroup("db", help="Manage the database schema.")
+db_cli = AppGroup("db", help="Manage the database: schema, backups, purges.")
 
 
 @db_cli.command("upgrade")
@@ -277,6 +321,11 @@ def backup_command(target: Path) -> None:
         # One self-contained file: the copy would otherwise keep the source's WAL mode, and a
         # -wal file beside it that must travel with it.
         copy.execute("PRAGMA journal_mode=DELETE")
+        # Nothing erased before the backup may be in it: merge the search index, and VACUUM
+        # rewrites the file without the pages the source had freed.
+        copy.execute(SQLITE_SEARCH_OPTIMIZE)
+        copy.commit()
+        copy.execute("VACUUM")
         comments = copy.execute("SELECT count(*) FROM comments").fetchone()[0]
         checked = copy.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.Error as error:
@@ -292,3 +341,21 @@ def backup_command(target: Path) -> None:
     # Renamed only once whole, so a file named TARGET is always a complete backup.
     os.replace(partial, target)
     click.echo(f"backed up {comments} comments to {target}")
+
+
+@db_cli.command("purge")
+def purge_command() -> None:
+    """Remove what the database engine still keeps of withdrawn comments. Run it daily.
+
+    A withdrawal (DELETE /v1/comments/<id>) erases a comment's text, author and notes in their
+    rows at once; SQLite's search index and write-ahead log, and PostgreSQL's dead row versions,
+    keep copies until this runs (docs/queue.md, "Withdrawing a comment").
+    """
+    try:
+        done = purge_erased(get_db())
+    except (OperationalError, ProgrammingError) as error:
+        raise click.ClickException(f"cannot purge: {error.orig}; if the database has no "
+                                   "moderation tables yet, run `flask --app service db upgrade` "
+                                   "first") from None
+    for line in done:
+        click.echo(line)

@@ -151,6 +151,73 @@ def test_the_text_and_name_leave_the_sqlite_file(site, moderator, db_url):
     assert [secret in content for secret in secrets] == [False] * len(secrets)
 
 
+# A text with trigrams no other test comment has ("qzx", "zxw", "xwv"), to look for in the raw
+# pages of SQLite's search index, which stores each trigram of a text once per segment.
+RARE = "رقم الهاتف ديالي qzxwv 0612345678"
+RARE_TRIGRAMS = [b"qzx", b"zxw", b"xwv"]
+
+
+def search_index_bytes(path: Path) -> bytes:
+    connection = sqlite3.connect(path)
+    try:
+        return b"".join(block for (block,) in connection.execute(
+            "SELECT block FROM comment_search_fts_data") if block)
+    finally:
+        connection.close()
+
+
+def test_db_purge_takes_the_text_out_of_the_search_index_and_the_log(
+        site, moderator, queue_app, db_url, tmp_path):
+    # FTS5 marks a deleted text's trigrams deleted and keeps them, with their positions, until
+    # it merges its segments: the text could be rebuilt from the file. Comments arriving after
+    # make more segments, as on a site.
+    site.submit("rare", RARE, author_id="u-9", author_name=NAME)
+    for number in range(30):
+        site.submit(f"after-{number}", f"{CLEAN} {number}")
+    assert site.delete("/v1/comments/rare")[0] == 204
+    path = Path(make_url(db_url).database)
+    assert any(gram in search_index_bytes(path) for gram in RARE_TRIGRAMS)  # the check can see
+
+    # A backup made now is clean already: it merges its own copy's index and vacuums it.
+    runner = queue_app.test_cli_runner()
+    backup = tmp_path / "after-withdrawal.db"
+    assert runner.invoke(args=["db", "backup", str(backup)]).exit_code == 0
+    assert not any(gram in backup.read_bytes() for gram in RARE_TRIGRAMS + [NAME.encode()])
+
+    result = runner.invoke(args=["db", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "search index merged" in result.output and "write-ahead log" in result.output
+    assert not any(gram in search_index_bytes(path) for gram in RARE_TRIGRAMS)
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    content = path.read_bytes()
+    assert not any(secret in content for secret in RARE_TRIGRAMS + [NAME.encode(), b"u-9"])
+    # The search still finds the comments that stay, and not the withdrawn one.
+    assert len(queue_ids(moderator, status="all", q=CLEAN.split()[0])[0]) == 30
+    assert queue_ids(moderator, status="all", q="qzxwv")[0] == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_db_purge_vacuums_on_postgresql(site, queue_app):
+    site.submit("rare", RARE)
+    assert site.delete("/v1/comments/rare")[0] == 204
+    result = queue_app.test_cli_runner().invoke(args=["db", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "vacuumed" in result.output
+
+
+def test_db_purge_on_a_database_never_migrated_says_to_migrate(tmp_path, model_dir, keyword_dir):
+    from service import create_app
+
+    app = create_app({"TESTING": True, "MODEL_DIR": str(model_dir),
+                      "KEYWORD_DIR": str(keyword_dir),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    result = app.test_cli_runner().invoke(args=["db", "purge"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "db upgrade` first" in result.output
+
+
 # --- Out of the queue ----------------------------------------------------------------------------
 
 def queue_ids(moderator, **params) -> tuple[list[str], dict]:
