@@ -139,12 +139,18 @@ SQLITE_SEARCH_OPTIMIZE = "INSERT INTO comment_search_fts(comment_search_fts) VAL
 POSTGRES_VACUUM = "VACUUM comments, comment_search, audit_log"
 
 
+class PurgeIncomplete(Exception):
+    """The purge could not finish (a long read held SQLite's write-ahead log); run it again."""
+
+
 def purge_erased(database: Database) -> list[str]:
     """Remove the copies the database engine still keeps of erased data (withdrawn comments'
     text, author and notes), and return what was done, one line each.
 
     Not done at each withdrawal: "optimize" rewrites the whole search index (0.75 s for 100,000
     comments, holding the write lock), so it is run as maintenance (`flask db purge`, daily).
+
+    :raise PurgeIncomplete: when a reader held the write-ahead log for the whole busy timeout.
     """
     done = []
     if database.is_sqlite:
@@ -169,8 +175,8 @@ def _truncate_wal(database: Database) -> str:
     finally:
         connection.close()
     if busy:  # a reader held an old snapshot for the whole timeout
-        raise click.ClickException("the write-ahead log is in use: its old pages stay until "
-                                   "the next purge; run it again")
+        raise PurgeIncomplete("the write-ahead log is in use: its old pages stay until the "
+                              "next purge; run it again")
     return "write-ahead log checkpointed and emptied"
 
 
@@ -357,5 +363,7 @@ def purge_command() -> None:
         raise click.ClickException(f"cannot purge: {error.orig}; if the database has no "
                                    "moderation tables yet, run `flask --app service db upgrade` "
                                    "first") from None
+    except PurgeIncomplete as error:
+        raise click.ClickException(str(error)) from None
     for line in done:
         click.echo(line)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from service import create_app
 from service.db import get_db_of
 from service.errors import APIError
 from service.queue import WITHDRAWAL, Actor, search_key, withdraw_comment
@@ -208,8 +209,6 @@ def test_db_purge_vacuums_on_postgresql(site, queue_app):
 
 
 def test_db_purge_on_a_database_never_migrated_says_to_migrate(tmp_path, model_dir, keyword_dir):
-    from service import create_app
-
     app = create_app({"TESTING": True, "MODEL_DIR": str(model_dir),
                       "KEYWORD_DIR": str(keyword_dir),
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
