@@ -40,7 +40,7 @@ def post_comment():
 def get_comment(comment_id: str):
     """Return a comment's current status and its decision history (the polling fallback)."""
     with get_db().reading() as connection:
-        row = queue.get_comment(connection, comment_id)
+        row = queue.get_comment(connection, parse_comment_id(comment_id))
         history = queue.comment_history(connection, row.pk)
     return jsonify({**queue.comment_record(row), "history": history})
 
@@ -72,7 +72,7 @@ def get_changes():
 @require_api(*STAFF)
 def post_decision(comment_id: str):
     """Approve or reject a comment (or reverse an earlier decision)."""
-    decision = parse_decision(json_body())
+    comment_id, decision = parse_comment_id(comment_id), parse_decision(json_body())
     outcome = queue.decide(get_db(), comment_id, decision, g.principal.actor,
                            notify=outbox.webhooks_enabled())
     if outcome.event_id:

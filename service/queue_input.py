@@ -204,10 +204,10 @@ def parse_comment(payload: Any, max_chars: int) -> Submission:
 
 
 def parse_comment_id(value: str) -> str:
-    """Return the comment id of a DELETE /v1/comments/<id> path.
+    """Return the comment id of a /v1/comments/<id> path.
 
-    An id the site could never have posted is a mistake on its side: named as POST /v1/comments
-    names it (422 on 'id'), not answered "no such comment" (404), which hides the mistake.
+    An id no comment could have been posted with is a mistake on the caller's side: named as POST
+    /v1/comments names it (422 on 'id'), not answered "no such comment" (404), which hides it.
     """
     errors = FieldErrors()
     comment_id = _identifier(value, "id", errors)

@@ -200,11 +200,16 @@ def test_unknown_comment_is_404(site, moderator):
 
 
 @both_backends
-@pytest.mark.parametrize("comment_id", ["a%00b", "%00", "c-1%0A", "a%20b"])
-def test_an_id_no_comment_can_have_is_404_on_the_database_too(site, moderator, comment_id):
+@pytest.mark.parametrize("comment_id",
+                         ["a%00b", "%00", "c-1%0A", "a%20b", "%C3%A9t%C3%A9", "x" * 201])
+def test_an_id_no_comment_can_have_is_422_on_every_route(site, moderator, comment_id):
     site.submit("c-1", SUSPECT)
-    assert_error(site.get(f"/v1/comments/{comment_id}"), 404)
-    assert_error(moderator.decide(comment_id, "approve"), 404)
+    for response in (site.get(f"/v1/comments/{comment_id}"),
+                     moderator.decide(comment_id, "approve"),
+                     site.delete(f"/v1/comments/{comment_id}")):
+        body = assert_error(response, 422)
+        assert [e["field"] for e in body["errors"]] == ["id"]
+    assert site.get("/v1/comments/c-1")[1]["status"] == "pending"
 
 
 # --- Decisions -----------------------------------------------------------------------------------

@@ -67,13 +67,10 @@ def test_a_repeated_delete_is_204_and_records_nothing_more(site, moderator, queu
     assert [entry.action for entry in audit].count(WITHDRAWAL) == 1
 
 
-def test_an_unknown_id_is_404_and_a_bad_one_422(site):
+def test_an_unknown_id_is_404(site):
     site.submit("c-1", SUSPECT)
     body = assert_error(site.delete("/v1/comments/nope"), 404)
     assert "nope" in body["description"]
-    for bad in ("a%20b", "a%00b", "c-1%0A", "%C3%A9t%C3%A9", "x" * 201):
-        body = assert_error(site.delete(f"/v1/comments/{bad}"), 422)
-        assert [e["field"] for e in body["errors"]] == ["id"]
     assert site.get("/v1/comments/c-1")[1]["status"] == "pending"
 
 
