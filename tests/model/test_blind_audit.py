@@ -138,6 +138,12 @@ violations, with the shipped lists.
   "سير آ العزي"", rejected by the lists; two calls to organize migrants' papers, incitement 0.82
   and 0.86) and let 44 of the 150 violations through (29%); round 31's, trained with
   training/corpus/colour.jsonl written by another who never saw it, 4 and 40 (27%).
+- threats_probe_round32.tsv (320 comments, round 32, one reviewer): threats, death and disease
+  wishes, calls to beat, lynch or burn a person or a group, and curses, against threats reported
+  or condemned, a lawful sentence asked for, sharp criticism of officials, sport talk, idioms
+  ("قتلني بالضحك"), prayers and laments. Round 31's model held 3 of its 170 clean comments (1.8%)
+  and let 78 of the 150 violations through (52%), 77 with round 32's list entries; round 32's,
+  trained with training/corpus/threats.jsonl written by others who never saw it, 3 and 52 (35%).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
 4% on round 25's and 2.5% on round 31's, which no model has met the target on yet; round 19's met it
@@ -157,7 +163,8 @@ whose attacks are written as denials ("these are not human beings"), 22% for rou
 comments, where French insults of a player said without a swear word ("c'est une chèvre", "un
 déchet") and calm exclusion of a people go through, and 28% for round 31's of comments about Black
 people, whose calm exclusion ("a law that forbids renting to them") has no word the lists or the
-model know."""
+model know, and 36% for round 32's of threats, most of which wish harm in ordinary words ("may a
+bus hit you", "we will wait for you outside the stadium") that no list can hold."""
 
 from pathlib import Path
 
@@ -187,6 +194,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "negation_probe_round25.tsv": 0.20,
     "sports_probe_round26.tsv": 0.22,
     "colour_probe_round31.tsv": 0.28,
+    "threats_probe_round32.tsv": 0.36,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
