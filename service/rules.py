@@ -3,7 +3,10 @@
 RULES: tuple[str, ...] = ("insult", "incitement", "religion")
 
 RULE_DESCRIPTIONS: dict[str, str] = {
-    "insult": "Insulting or abusing the writer or any person; swearing; obscenity.",
+    "insult": (
+        "Insulting or abusing the writer or any person, threatening them, wishing them death or "
+        "harm, cursing them; swearing; obscenity."
+    ),
     "incitement": (
         "Sectarian or racist incitement: hate against a group for its sect, religious community, "
         "race, ethnicity, origin, tribe, region or nationality."
