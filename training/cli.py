@@ -11,13 +11,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
+from service.keywords import KeywordListError
 from service.model import ArtifactError
 from training.data import SPLITS, DataError
 
 # A missing or malformed input, or a folder with no usable model: the person running the
 # command can fix it from the message alone, so a traceback would only hide the message.
 USER_ERRORS: tuple[type[Exception], ...] = (
-    DataError, ArtifactError, FileNotFoundError, FileExistsError)
+    DataError, ArtifactError, KeywordListError, FileNotFoundError, FileExistsError)
 USAGE_STATUS = 2
 
 

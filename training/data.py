@@ -152,6 +152,41 @@ def read_corpus(corpus_dir: Path = CORPUS_DIR) -> tuple[list[Example], list[Data
     return read_paths([corpus_dir])
 
 
+PROBE_SPLIT = "probe"
+PROBE_CLEAN = "ok"
+
+
+def read_probe(path: Path) -> list[Example]:
+    """Read one blind probe of tests/model: ``label<TAB>text<TAB>note`` lines, ``#`` comments.
+
+    The label is ``ok`` or the broken rules joined by ``+``; the reviewer labelled every comment
+    by all three rules, so a rule not named is 0, not unknown.
+
+    :raise DataError: naming the file and line of a malformed row.
+    """
+    examples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        broken = set() if fields[0] == PROBE_CLEAN else set(fields[0].split("+"))
+        if len(fields) != 3 or not fields[1].strip() or not broken <= set(RULES):
+            raise DataError(f"{path}:{number}: expected {PROBE_CLEAN} or rules joined by +, "
+                            "a comment and a note, separated by tabs")
+        labels = {rule: int(rule in broken) for rule in RULES}
+        examples.append(Example(f"{path.stem}:{number}", fields[1], labels, path.stem,
+                                PROBE_SPLIT))
+    return examples
+
+
+def read_probes(folder: Path) -> list[Example]:
+    """Read every probe (``*.tsv``) in ``folder``, in name order."""
+    files = sorted(Path(folder).glob("*.tsv"))
+    if not files:
+        raise DataError(f"{folder} holds no .tsv probes")
+    return [example for file in files for example in read_probe(file)]
+
+
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 
 

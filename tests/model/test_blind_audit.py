@@ -170,6 +170,8 @@ from pathlib import Path
 
 import pytest
 
+from training.data import PROBE_CLEAN, read_probe
+
 AUDITS = {  # file: the share of its violations a candidate may let through
     "blind_audit.tsv": 0.10,
     "blind_audit_round8.tsv": 0.20,
@@ -207,12 +209,11 @@ CLEAN_HELD = dict.fromkeys(AUDITS, 0.02) | {
 
 @pytest.fixture(scope="module", params=sorted(AUDITS))
 def audit(request) -> tuple[str, list[tuple[str, str]]]:
+    """The probe's rows as (label, text): "ok" or the broken rules joined by "+"."""
     rows = []
-    path = Path(__file__).with_name(request.param)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            label, text, _note = line.split("\t")
-            rows.append((label, text))
+    for example in read_probe(Path(__file__).with_name(request.param)):
+        broken = [rule for rule, label in example.labels.items() if label]
+        rows.append(("+".join(broken) or PROBE_CLEAN, example.text))
     return request.param, rows
 
 

@@ -1,0 +1,251 @@
+"""What switching models or keyword lists would change on the site, comment by comment.
+
+`training.registry promote` asks whether a candidate is as good per rule; this asks what it would
+do: which clean comments it would newly hold, which violations it would newly let through or
+newly catch. Both sides are scored as the service scores (model, keyword lists, thresholds,
+long comments passage by passage), so the counts are the queue moderators would see.
+
+    python -m training.verdicts --before models --after models/VERSION \\
+        [--before-keywords service/keywords] [--after-keywords DIR] \\
+        [--data ../shared/data/unified] [--splits dev,test] [--probes tests/model] \\
+        [--examples 5] [--json diff.json]
+
+By default the comments read are the fixed evaluation set of a promotion: the corpus's test split
+and the dev/test rows of every --data path, none of which either model was trained on. --splits
+reads those splits of every source instead (train rows flatter both models), and --probes adds
+the blind probes of tests/model. A comment is "violating" if it is labelled as breaking a rule,
+"clean" if it is labelled and breaks none of the rules it is labelled for, and "held" if the
+verdict is review or reject.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from service.keywords import DEFAULT_KEYWORD_DIR
+from service.rules import RULES
+from service.scoring import APPROVE, Moderator
+from training.cli import command_parser, reports_user_errors, split_names
+from training.comparison import evaluation_set
+from training.data import CORPUS_DIR, DataError, Example, read_corpus, read_paths, read_probes
+from training.evaluate import Evaluated
+
+VERDICTS = ("approve", "review", "reject")
+# What a verdict change means for a comment of each kind; the order is the order printed.
+CHANGES = {
+    "clean": ("newly held", "newly approved"),
+    "violating": ("newly caught", "newly missed"),
+    "unlabelled": ("newly held", "newly approved"),
+}
+_CHUNK = 2000  # comments per scoring call: large enough to be fast, small enough for progress
+
+
+def kind_of(example: Example) -> str:
+    """Return "violating", "clean" or "unlabelled" from the rules ``example`` is labelled for."""
+    labels = [example.label(rule) for rule in RULES]
+    if 1 in labels:
+        return "violating"
+    return "clean" if 0 in labels else "unlabelled"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One comment's verdict and flagged rules under one model and its lists."""
+
+    verdict: str
+    flags: tuple[str, ...]
+
+    @property
+    def held(self) -> bool:
+        return self.verdict != APPROVE
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A comment whose verdict differs between the two sides."""
+
+    example: Example
+    kind: str
+    before: Side
+    after: Side
+
+    @property
+    def change(self) -> str:
+        """"newly held"/"newly caught" when the second side holds it, else the opposite."""
+        held, released = CHANGES[self.kind]
+        if self.after.held != self.before.held:
+            return held if self.after.held else released
+        return "review and reject swapped"
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.example.text, "source": self.example.source,
+            "split": self.example.split, "labels": self.example.labels, "kind": self.kind,
+            "change": self.change,
+            "before": {"verdict": self.before.verdict, "flags": list(self.before.flags)},
+            "after": {"verdict": self.after.verdict, "flags": list(self.after.flags)},
+        }
+
+
+@dataclass
+class VerdictDiff:
+    """The comments read, their verdicts on both sides, and those that changed."""
+
+    before: str
+    after: str
+    totals: Counter = field(default_factory=Counter)  # kind -> comments
+    held: dict[str, Counter] = field(default_factory=dict)  # "before"/"after" -> kind -> held
+    transitions: Counter = field(default_factory=Counter)  # (before, after) verdict -> comments
+    by_source: dict[str, Counter] = field(default_factory=dict)  # source -> "kind: change" -> n
+    changed: list[Changed] = field(default_factory=list)
+
+    def count(self, kind: str, change: str) -> int:
+        return sum(1 for c in self.changed if c.kind == kind and c.change == change)
+
+    def to_dict(self) -> dict:
+        return {
+            "before": self.before, "after": self.after, "comments": dict(self.totals),
+            "held": {side: dict(counts) for side, counts in self.held.items()},
+            "transitions": {f"{a}->{b}": n for (a, b), n in sorted(self.transitions.items())},
+            "by_source": {source: dict(counts)
+                          for source, counts in sorted(self.by_source.items())},
+            "changed": [c.to_dict() for c in self.changed],
+        }
+
+
+def sides(moderator: Moderator, texts: Sequence[str], desc: str, progress: bool) -> list[Side]:
+    """Score ``texts`` as the service does, in chunks so a progress bar can move."""
+    chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+    result = []
+    for chunk in tqdm(chunks, desc=desc, unit="chunk", disable=not progress):
+        result += [Side(d.verdict, tuple(d.flags)) for d in moderator.score_batch(chunk)]
+    return result
+
+
+def diff_verdicts(before: Moderator, after: Moderator, examples: Sequence[Example],
+                  progress: bool = False) -> VerdictDiff:
+    """Score ``examples`` with both moderators and collect every verdict that differs."""
+    texts = [e.text for e in examples]
+    first = sides(before, texts, "scoring before", progress)
+    second = sides(after, texts, "scoring after", progress)
+    result = VerdictDiff(before.bundle.version, after.bundle.version,
+                         held={"before": Counter(), "after": Counter()})
+    for example, old, new in zip(examples, first, second, strict=True):
+        kind = kind_of(example)
+        result.totals[kind] += 1
+        result.held["before"][kind] += old.held
+        result.held["after"][kind] += new.held
+        result.transitions[(old.verdict, new.verdict)] += 1
+        if old.verdict != new.verdict:
+            changed = Changed(example, kind, old, new)
+            result.changed.append(changed)
+            result.by_source.setdefault(example.source, Counter())[f"{kind}: {changed.change}"] += 1
+    return result
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part:,}/{whole:,} ({part / whole:.2%})" if whole else "0/0"
+
+
+def _shown(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_diff(diff: VerdictDiff, examples: int = 5, width: int = 100) -> str:
+    """The diff as text: held shares on both sides, what moved, per source, and examples."""
+    lines = [f"before: {diff.before}", f"after:  {diff.after}",
+             f"comments read: {sum(diff.totals.values()):,}: "
+             + ", ".join(f"{diff.totals[kind]:,} {kind}" for kind in CHANGES)]
+    for kind in ("clean", "violating"):
+        verb = "held" if kind == "clean" else "caught"
+        moves = ", ".join(f"{diff.count(kind, change)} {change}" for change in CHANGES[kind])
+        lines.append(f"{kind} {verb}: {_share(diff.held['before'][kind], diff.totals[kind])} -> "
+                     f"{_share(diff.held['after'][kind], diff.totals[kind])}  ({moves})")
+    lines.append("verdicts (rows before, columns after):")
+    lines.append(" " * 10 + "".join(f"{v:>9}" for v in VERDICTS))
+    for old in VERDICTS:
+        lines.append(f"{old:<10}" + "".join(f"{diff.transitions[(old, new)]:>9}"
+                                            for new in VERDICTS))
+    if diff.by_source:
+        columns = [f"{kind}: {change}" for kind in ("clean", "violating")
+                   for change in CHANGES[kind]]
+        lines.append("per source (" + ", ".join(columns) + "):")
+        for source, counts in sorted(diff.by_source.items()):
+            lines.append(f"  {source:<36}" + "".join(f"{counts[c]:>7}" for c in columns))
+    for kind in CHANGES:
+        for change in (*CHANGES[kind], "review and reject swapped"):
+            rows = [c for c in diff.changed if c.kind == kind and c.change == change]
+            if not rows or not examples:
+                continue
+            lines.append(f"{kind}, {change} ({len(rows)}):")
+            for c in rows[:examples]:
+                flags = ",".join(c.after.flags or c.before.flags) or "-"
+                lines.append(f"  {c.before.verdict}->{c.after.verdict} {flags} "
+                             f"[{c.example.source}] {_shown(c.example.text, width)}")
+    return "\n".join(lines)
+
+
+def comments_to_read(data: list[Path], corpus_dir: Path, splits: set[str] | None,
+                     probes: Path | None) -> list[Example]:
+    """The fixed evaluation set, or every source's ``splits``; plus the probes if given."""
+    if splits is None:
+        examples = evaluation_set(data, corpus_dir)
+    else:
+        examples = [e for e in read_corpus(corpus_dir)[0] + read_paths(data)[0]
+                    if e.split in splits]
+    if probes is not None:
+        examples += read_probes(probes)
+    return examples
+
+
+@reports_user_errors
+def main(argv: list[str] | None = None) -> int:
+    """Compare the verdicts of --after with those of --before on labelled comments."""
+    parser = command_parser("training.verdicts", __doc__)
+    parser.add_argument("--before", type=Path, required=True,
+                        help="the model serving now (a version folder or a registry)")
+    parser.add_argument("--after", type=Path, required=True, help="the model to compare with it")
+    parser.add_argument("--before-keywords", type=Path, default=DEFAULT_KEYWORD_DIR,
+                        help="the lists served with --before (default: the shipped ones)")
+    parser.add_argument("--after-keywords", type=Path,
+                        help="the lists to serve with --after (default: --before-keywords)")
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="unified-format files or folders to read too")
+    parser.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
+    parser.add_argument("--splits", type=split_names,
+                        help="read these splits of every source instead of the evaluation set")
+    parser.add_argument("--probes", type=Path, help="also the blind probes (*.tsv) in this folder")
+    parser.add_argument("--examples", type=int, default=5,
+                        help="comments shown per kind of change (default 5)")
+    parser.add_argument("--json", type=Path, help="write every changed comment to this file")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.examples < 0:
+        parser.error("--examples must be 0 or more")
+    before = Evaluated(args.before, args.before_keywords)
+    after = Evaluated(args.after, args.after_keywords or args.before_keywords)
+    for side, model in (("--before", before), ("--after", after)):
+        if model.moderator is None:
+            raise DataError(f"{side} {model.path} is a baseline: it has no verdicts, only scores")
+    examples = comments_to_read(args.data, args.corpus_dir, args.splits, args.probes)
+    if not examples:
+        parser.error("no comment to read")
+    diff = diff_verdicts(before.moderator, after.moderator, examples,
+                         progress=not args.no_progress)
+    print(format_diff(diff, args.examples))
+    if args.json:
+        args.json.write_text(json.dumps(diff.to_dict(), ensure_ascii=False, indent=1) + "\n",
+                             encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
