@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from service.errors import APIError
 from service.moderation import get_moderator
+from service.rules import RULE_DESCRIPTIONS
 from service.scoring import BatchTimeLimit
 from service.validation import parse_moderate, parse_moderate_batch, unstorable_character_at
 
@@ -67,7 +68,8 @@ def public_source(source: dict) -> dict:
 
 @bp.get("/model")
 def model_info():
-    """Describe the model in service: version, metrics, thresholds in force."""
+    """Describe the model in service: version, metrics, thresholds in force, and the rules
+    it scores, so a client can tell a commenter what a flag means."""
     moderator = get_moderator()
     metadata = moderator.bundle.metadata
     return jsonify({
@@ -78,4 +80,5 @@ def model_info():
         "metrics": metadata.get("metrics", {}),
         "thresholds": moderator.policy.to_dict(),
         "stored_thresholds": metadata["thresholds"],
+        "rules": RULE_DESCRIPTIONS,
     })

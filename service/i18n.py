@@ -34,6 +34,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rule_incitement": {"ar": "تحريض", "fr": "Incitation"},
     "rule_religion": {"ar": "مسّ بالدين", "fr": "Atteinte à la religion"},
     "rule_*": {"ar": "كل القواعد", "fr": "Toutes les règles"},
+    # What each rule forbids, and what none does: the site's published rules, for a moderator
+    # to check a flag against (the English of service/rules.py, in the moderators' languages).
+    "rules_guide": {"ar": "ما تمنعه القواعد", "fr": "Ce que les règles interdisent"},
+    "rule_scope_insult": {
+        "ar": "الإساءة إلى الكاتب أو إلى أي شخص أو سبّه، تهديده أو الدعاء عليه بالموت أو الأذى أو "
+              "لعنه؛ الشتائم؛ الكلام الفاحش.",
+        "fr": "Insulter ou injurier l'auteur ou toute personne, la menacer, lui souhaiter la mort "
+              "ou du mal, la maudire ; les jurons ; l'obscénité."},
+    "rule_scope_incitement": {
+        "ar": "التحريض الطائفي أو العنصري: الكراهية ضد جماعة بسبب مذهبها أو طائفتها الدينية أو "
+              "عرقها أو أصلها أو قبيلتها أو جهتها أو جنسيتها.",
+        "fr": "L'incitation sectaire ou raciste : la haine d'un groupe pour sa confession, sa "
+              "communauté religieuse, sa race, son ethnie, son origine, sa tribu, sa région ou sa "
+              "nationalité."},
+    "rule_scope_religion": {
+        "ar": "مهاجمة دين أو المقدسات أو الأنبياء أو الكتب المقدسة أو الذات الإلهية، أيّ دين كان.",
+        "fr": "Les attaques contre une religion, le sacré, les prophètes, les Écritures ou Dieu, "
+              "quelle que soit la religion."},
+    "rule_scope_allowed": {
+        "ar": "مسموح: الحديث عن الدين والطوائف والمهاجرين والإرهاب، والنقد الحاد للمسؤولين أو "
+              "للمقال.",
+        "fr": "Permis : parler de religion, de confessions, de migrants ou de terrorisme, et "
+              "critiquer durement les responsables ou l'article."},
     "all_rules": {"ar": "كل القواعد", "fr": "Toutes les règles"},
     "search": {"ar": "بحث في النص", "fr": "Rechercher dans le texte"},
     "article": {"ar": "المقال", "fr": "Article"},

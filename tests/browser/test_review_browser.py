@@ -511,6 +511,23 @@ def test_long_names_and_every_page_fit_the_screen_in_both_languages(chromium, se
     context.close()
 
 
+def test_what_each_rule_forbids_is_one_click_away_on_a_phone(chromium, served):
+    server, _ = served
+    context, page = logged_in_page(chromium, server.base, viewport={"width": 390, "height": 844})
+    guide = page.locator("details.rules-guide")
+    scope = guide.locator("dd").first
+    assert scope.is_hidden()  # folded: the queue comes first
+    guide.locator("summary").click()
+    assert scope.is_visible() and "تهديده" in scope.inner_text()
+    assert "مسموح" in guide.locator("p.allowed").inner_text()
+    box = guide.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the text wraps, no side-scrolling
+    # The same words on each card's rule name, for a pointer resting on it.
+    title = page.locator("article.card .scores span[title]").first.get_attribute("title")
+    assert title == scope.inner_text()
+    context.close()
+
+
 def test_after_a_decision_the_queue_comes_back_to_the_next_card(chromium, served):
     server, _ = served
     for comment_id in ("c-3", "c-4"):

@@ -301,6 +301,22 @@ def test_french_is_the_second_language(site, moderator_browser):
     assert 'lang="ar"' in html(moderator_browser.get("/review/queue", lang="ar"))
 
 
+@pytest.mark.parametrize("lang, heading, insult, allowed", [
+    ("ar", "ما تمنعه القواعد", "تهديده أو الدعاء عليه بالموت", "مسموح: الحديث عن الدين"),
+    ("fr", "Ce que les règles interdisent", "la menacer, lui souhaiter la mort",
+     "Permis : parler de religion"),
+])
+def test_the_queue_says_what_each_rule_forbids_and_what_is_allowed(site, moderator_browser, lang,
+                                                                   heading, insult, allowed):
+    site.submit("c-1", SUSPECT)
+    page = html(moderator_browser.get("/review/queue", lang=lang))
+    guide = re.search(r'<details class="rules-guide">(.*?)</details>', page, re.S).group(1)
+    assert f"<summary>{heading}</summary>" in guide
+    assert guide.count("<dt>") == 3 and insult in guide and allowed in guide
+    # The card's rule names carry the same words.
+    assert re.search(rf'<span title="[^"]*{insult}[^"]*">', page)
+
+
 def test_switching_language_keeps_the_filters(site, moderator_browser, browser):
     page = html(moderator_browser.get("/review/queue", status="all", rule="insult", q="مكلخ"))
     assert 'class="lang" href="/review/queue?status=all&amp;rule=insult&amp;q=' in page

@@ -58,6 +58,8 @@ def test_model_endpoint_reports_version_metrics_thresholds(client):
     assert body["model_version"]
     assert set(body["thresholds"]) == set(RULES)
     assert "validation" in body["metrics"]
+    assert set(body["rules"]) == set(RULES) and all(body["rules"].values())
+    assert "threatening" in body["rules"]["insult"]
 
 
 def test_threshold_override_from_config_is_in_force(app_config):
