@@ -3,6 +3,7 @@ erases what the reader wrote and who they are, keeping what the audit needs."""
 
 import datetime as dt
 import json
+import runpy
 import sqlite3
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from service.db import get_db_of
 from service.errors import APIError
 from service.queue import WITHDRAWAL, Actor, search_key, withdraw_comment
 from service.storage import WITHDRAWN, audit_log, comment_rules, comment_search, comments
-from tests.queue.conftest import BLOCKED, CLEAN, SUSPECT, both_backends, comment
+from tests.queue.conftest import BLOCKED, CLEAN, SITE_KEY, SUSPECT, both_backends, comment
 from tests.queue.test_comments_api import assert_error
+from tests.queue.test_under_gunicorn import service_env
+from tests.servers import ROOT, Gunicorn, http, wait_until
 from training.export import write_export
 
 SITE_ACTOR = Actor("site", "site")
@@ -212,6 +215,81 @@ def test_db_purge_on_a_database_never_migrated_says_to_migrate(tmp_path, model_d
     result = app.test_cli_runner().invoke(args=["db", "purge"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "db upgrade` first" in result.output
+
+
+class RecordingLog:
+    """What gunicorn's logger is given by the maintenance: (level, message) pairs."""
+
+    def __init__(self):
+        self.lines = []
+
+    def info(self, message, *args):
+        self.lines.append(("info", message % args))
+
+    def error(self, message, *args):
+        self.lines.append(("error", message % args))
+
+
+@pytest.fixture(scope="module")
+def gunicorn_settings() -> dict:
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_the_daily_maintenance_purges_withdrawn_comments(site, db_url, model_dir, keyword_dir,
+                                                         gunicorn_settings, monkeypatch):
+    site.submit("rare", RARE)
+    for number in range(30):
+        site.submit(f"after-{number}", f"{CLEAN} {number}")
+    assert site.delete("/v1/comments/rare")[0] == 204
+    path = Path(make_url(db_url).database)
+    assert any(gram in search_index_bytes(path) for gram in RARE_TRIGRAMS)
+    # The commands run as the master runs them: child processes configured by the environment.
+    for name, value in service_env(db_url, model_dir, keyword_dir).items():
+        monkeypatch.setenv(name, value)
+    log = RecordingLog()
+    assert gunicorn_settings["run_maintenance"](log) == []
+    assert not any(gram in search_index_bytes(path) for gram in RARE_TRIGRAMS)
+    assert [level for level, _ in log.lines] == ["info", "info"]
+    assert "db purge: search index merged" in log.lines[0][1]
+    assert "outbox purge --days 30: deleted 0 delivered events" in log.lines[1][1]
+
+
+def test_a_failed_maintenance_command_is_logged_as_an_error_and_returned(
+        tmp_path, model_dir, keyword_dir, gunicorn_settings, monkeypatch):
+    never_migrated = f"sqlite:///{tmp_path / 'new.db'}"
+    for name, value in service_env(never_migrated, model_dir, keyword_dir).items():
+        monkeypatch.setenv(name, value)
+    log = RecordingLog()
+    failed = gunicorn_settings["run_maintenance"](log, (("db", "purge"),))
+    assert failed == [("db", "purge")]
+    [(level, line)] = log.lines
+    assert level == "error" and "exited 1" in line and "db upgrade` first" in line
+
+
+@pytest.mark.slow
+def test_the_server_runs_the_maintenance_on_its_own_at_the_time_set(db_url, model_dir,
+                                                                    keyword_dir, tmp_path):
+    # A time of day a few seconds ahead: the master waits for it, then purges, with no cron.
+    lead = 30
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lead)
+    server = Gunicorn(service_env(db_url, model_dir, keyword_dir,
+                                  MAINTENANCE_AT=at.strftime("%H:%M:%S")),
+                      log_path=tmp_path / "gunicorn.log").start()
+    try:
+        submit = {"Authorization": f"Bearer {SITE_KEY}"}
+        for comment_id, text in [("rare", RARE)] + [
+                (f"after-{number}", f"{CLEAN} {number}") for number in range(30)]:
+            status, body = http("POST", server.base + "/v1/comments", comment(comment_id, text),
+                                submit)
+            assert status == 201, body
+        assert http("DELETE", server.base + "/v1/comments/rare", None, submit)[0] == 204
+        path = Path(make_url(db_url).database)
+        assert any(gram in search_index_bytes(path) for gram in RARE_TRIGRAMS)
+        assert dt.datetime.now(dt.UTC) < at, "the setup took longer than the lead"
+        wait_until(lambda: not any(gram in search_index_bytes(path) for gram in RARE_TRIGRAMS),
+                   timeout=lead + 60, interval=1, message="the maintenance's purge")
+    finally:
+        server.stop()
 
 
 # --- Out of the queue ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Settings checked when the app is created: a value a component would misread stops startup."""
 
+import datetime as dt
 import gc
 import re
 import runpy
@@ -199,3 +200,41 @@ def test_a_same_site_none_cookie_needs_the_secure_flag(app_config):
                       "SESSION_COOKIE_SECURE": "true"})
     assert (app.config["SESSION_COOKIE_SAMESITE"], app.config["SESSION_COOKIE_SECURE"]) == (
         "None", True)
+
+
+# --- Daily maintenance in gunicorn.conf.py ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gunicorn_settings() -> dict:
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("03:15", dt.time(3, 15)), ("3:15", dt.time(3, 15)), ("23:59:30", dt.time(23, 59, 30)),
+    (" 00:00 ", dt.time(0, 0)), ("off", None), ("OFF", None), ("", None)])
+def test_the_maintenance_time_is_a_utc_time_of_day_or_off(gunicorn_settings, value, expected):
+    assert gunicorn_settings["parse_daily_time"](value) == expected
+
+
+@pytest.mark.parametrize("value", ["3h15", "25:00", "03:60", "03:15:00:00", "0315", "soon", ":15",
+                                   "003:15"])
+def test_a_bad_maintenance_time_is_refused_naming_the_variable(gunicorn_settings, value):
+    with pytest.raises(ValueError, match="MODERATION_MAINTENANCE_AT=.*HH:MM"):
+        gunicorn_settings["parse_daily_time"](value)
+
+
+@pytest.mark.parametrize(("now", "seconds"), [
+    (dt.datetime(2026, 12, 3, 2, 0), 75 * 60),  # later today
+    (dt.datetime(2026, 12, 3, 3, 15), 24 * 3600),  # just ran: tomorrow
+    (dt.datetime(2026, 12, 3, 4, 0), 23 * 3600 + 15 * 60),
+    (dt.datetime(2026, 12, 31, 23, 0), 4 * 3600 + 15 * 60)])  # over a year's end
+def test_maintenance_waits_for_the_next_time_of_day(gunicorn_settings, now, seconds):
+    now = now.replace(tzinfo=dt.UTC)
+    assert gunicorn_settings["seconds_until"](now, dt.time(3, 15)) == seconds
+
+
+def test_a_bad_maintenance_time_stops_gunicorn_in_one_line(monkeypatch):
+    monkeypatch.setenv("MODERATION_MAINTENANCE_AT", "3h15")
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert str(stopped.value).startswith("error: MODERATION_MAINTENANCE_AT='3h15'")
