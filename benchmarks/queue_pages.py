@@ -53,7 +53,8 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def synthetic_rows(count: int, rng: random.Random):
     """Yield (comment, rules) rows: 30% pending, 55% published, 15% rejected."""
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    # One comment every 25 s, the last one now: the last day (GET /metrics) holds 3,456.
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=25 * count)
     for n in range(count):
         status = rng.choices([PENDING, PUBLISHED, REJECTED], [30, 55, 15])[0]
         scores = {rule: round(rng.random() ** 3, 4) for rule in RULES}
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
              "/v1/queue?status=published&decided_by=system&sort=score", api),
             ("JSON page 51 (cursor)", f"/v1/queue?cursor={deep}", api),
             ("JSON one comment + history", "/v1/comments/bench-500", api),
+            ("metrics for Prometheus (GET /metrics)", "/metrics", api),
             ("HTML queue, pending", "/review/queue", {}),
             ("HTML queue, rejected by score", "/review/queue?status=rejected&sort=score", {}),
             ("HTML published by the service, by score",

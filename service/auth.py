@@ -74,7 +74,7 @@ def init_app(app: Flask) -> None:
 
 def _challenge(response):
     # A 401 names the scheme to use (RFC 9110 asks for WWW-Authenticate).
-    if response.status_code == 401 and request.path.startswith("/v1/"):
+    if response.status_code == 401 and request.path.startswith(("/v1/", "/metrics")):
         response.headers["WWW-Authenticate"] = 'Bearer realm="moderation"'
     return response
 

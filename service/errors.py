@@ -50,7 +50,7 @@ def _html_error(code: int, name: str, description: str) -> str:
 
 
 def _wants_json() -> bool:
-    if request.path.startswith(("/v1/", "/healthz", "/readyz", "/openapi")):
+    if request.path.startswith(("/v1/", "/healthz", "/readyz", "/openapi", "/metrics")):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json"

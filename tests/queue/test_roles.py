@@ -25,6 +25,7 @@ API = [
     ("DELETE", "/v1/keywords/{override}", None, (401, 403, 403, 204)),
     ("GET", "/v1/thresholds", None, (401, 403, 200, 200)),
     ("PUT", "/v1/thresholds", {"insult": {"review": 0.5}}, (401, 403, 403, 200)),
+    ("GET", "/metrics", None, (401, 200, 200, 200)),
     # The scoring API and the probes are open to all (owned by the scoring issue).
     ("POST", "/v1/moderate", {"text": "مقال مزيان"}, (200, 200, 200, 200)),
     ("POST", "/v1/moderate/batch", {"texts": ["مقال مزيان"]}, (200, 200, 200, 200)),
