@@ -42,11 +42,13 @@ from training.comparison import (
 )
 from training.data import Example
 from training.evaluate import Evaluated
+from training.verdicts import CHANGES, VerdictDiff, diff_verdicts
 
 REPORT_FILE = "report.html"
 EVALUATION_FILE = "evaluation.json"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WORST_ERRORS = 10
+VERDICT_EXAMPLES = 10  # comments shown per kind of verdict change
 LEVELS = ("suspect", "review", "reject", "decision")  # the thresholds a model may store
 _ENV = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -280,8 +282,10 @@ def render(
     *,
     current_note: str | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    verdict_diff: VerdictDiff | None = None,
 ) -> str:
-    """Return the report page for ``candidate`` (compared with ``current`` when given)."""
+    """Return the report page for ``candidate`` (compared with ``current`` when given, and with
+    the comments whose verdict the switch would change)."""
     by_dataset, by_script = breakdown(candidate)
     current_by_dataset = current_by_script = None
     if current is not None:
@@ -306,12 +310,36 @@ def render(
         by_script=by_script,
         current_by_script=current_by_script or {},
         errors=worst_errors(candidate),
+        verdict_diff=verdict_diff,
+        verdict_changes=None if verdict_diff is None else verdict_change_rows(verdict_diff),
         images={
             "pr_curves": pr_curves_png(candidate, current),
             "confusion": confusion_png(candidate),
             "datasets": dataset_f1_png(by_dataset, current_by_dataset),
         },
     )
+
+
+def verdict_change_rows(diff: VerdictDiff, k: int = VERDICT_EXAMPLES) -> list[dict]:
+    """Per kind of change (clean newly held, violations newly missed, ...): its count and the
+    first ``k`` comments, for the report's table."""
+    rows = []
+    for kind in ("clean", "violating"):
+        for change in CHANGES[kind]:
+            changed = [c for c in diff.changed if c.kind == kind and c.change == change]
+            rows.append({"kind": kind, "change": change, "count": len(changed),
+                         "examples": changed[:k]})
+    return rows
+
+
+def verdict_summary(diff: VerdictDiff) -> dict:
+    """The counts evaluation.json records: comments, held on each side, and each change."""
+    return {
+        "comments": dict(diff.totals),
+        "held": {side: dict(counts) for side, counts in diff.held.items()},
+        "changes": {f"{kind}: {change}": diff.count(kind, change)
+                    for kind in ("clean", "violating") for change in CHANGES[kind]},
+    }
 
 
 def write_atomically(path: Path, content: str) -> None:
@@ -339,20 +367,27 @@ def write_report(
 
     :raise ArtifactError: when the model in ``version_dir`` cannot be loaded.
     """
-    candidate = score(Evaluated(version_dir, keyword_dir), examples, progress)
-    current, note = None, None
+    candidate_model = Evaluated(version_dir, keyword_dir)
+    candidate = score(candidate_model, examples, progress)
+    current, note, verdict_diff = None, None, None
     if current_dir is not None and Path(current_dir).resolve() == Path(version_dir).resolve():
         note = "this version is the current model"
     elif current_dir is not None:
         try:
-            current = score(Evaluated(current_dir, keyword_dir), examples, progress)
+            current_model = Evaluated(current_dir, keyword_dir)
+            current = score(current_model, examples, progress)
         except ArtifactError as error:
             note = f"the current model could not be loaded, so there is no comparison: {error}"
+        else:
+            if current_model.moderator and candidate_model.moderator:  # not a baseline
+                verdict_diff = diff_verdicts(current_model.moderator, candidate_model.moderator,
+                                             examples, progress)
     candidate_metrics = rule_metrics(candidate)
     comparisons = None
     if current is not None:
         comparisons = compare(candidate_metrics, rule_metrics(current), tolerance, metric)
-    page = render(candidate, current, comparisons, current_note=note, tolerance=tolerance)
+    page = render(candidate, current, comparisons, current_note=note, tolerance=tolerance,
+                  verdict_diff=verdict_diff)
     evaluation = {
         "model_version": candidate.name,
         "evaluated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -361,6 +396,7 @@ def write_report(
         "rules": summary(candidate_metrics),
         "compared_with": None if current is None else current.name,
         "comparison": None if comparisons is None else [c.to_dict() for c in comparisons],
+        "verdict_changes": None if verdict_diff is None else verdict_summary(verdict_diff),
     }
     write_atomically(
         version_dir / EVALUATION_FILE, json.dumps(evaluation, ensure_ascii=False, indent=2)

@@ -6,12 +6,22 @@ import base64
 import json
 import re
 
+from markupsafe import escape
+
+from service.keywords import DEFAULT_KEYWORD_DIR, KeywordMatcher
+from service.model import load_artifact
 from service.rules import RULES
+from service.scoring import Moderator
 from tests.retrain.conftest import PARAMS
-from training.data import parse_row
+from training.data import parse_row, read_corpus
 from training.registry import main as registry_main
 from training.report import EVALUATION_FILE, REPORT_FILE, write_report
 from training.train import train
+from training.verdicts import CHANGES, diff_verdicts
+
+
+def moderator(model) -> Moderator:
+    return Moderator(load_artifact(model), KeywordMatcher.from_directory(DEFAULT_KEYWORD_DIR))
 
 XSS = "<script>alert('x')</script> <img src=x onerror=alert(1)> تعليق"
 
@@ -96,3 +106,43 @@ def test_train_time_report_can_be_skipped(tmp_path, corpus_dir):
         [], tmp_path / "models", PARAMS, progress=False, corpus_dir=corpus_dir, report=False
     )
     assert not (version / REPORT_FILE).exists()
+
+
+def test_the_report_shows_the_comments_whose_verdict_the_switch_changes(models, corpus_dir,
+                                                                          tmp_path):
+    version = tmp_path / "version"
+    version.mkdir()
+    for path in models["good"].iterdir():
+        (version / path.name).write_bytes(path.read_bytes())
+    rows = [e for e in read_corpus(corpus_dir)[0] if e.split == "test"]
+    rows.append(parse_row({"text": XSS, "split": "test", "labels": dict.fromkeys(RULES, 0)},
+                          "site"))
+    html = write_report(version, rows, current_dir=models["weak"]).read_text(encoding="utf-8")
+    # The same counts as the service path gives on its own.
+    diff = diff_verdicts(moderator(models["weak"]), moderator(models["good"]), rows)
+    assert diff.changed, "the weak and the good model should disagree on some comments"
+    evaluation = json.loads((version / EVALUATION_FILE).read_text(encoding="utf-8"))
+    assert evaluation["verdict_changes"]["held"] == {
+        side: dict(counts) for side, counts in diff.held.items()}
+    section = html.split('id="verdicts"')[1].split('id="overall"')[0]
+    for kind in ("clean", "violating"):
+        for change in CHANGES[kind]:
+            count = diff.count(kind, change)
+            assert evaluation["verdict_changes"]["changes"][f"{kind}: {change}"] == count
+            assert f"<h3>{kind} comments {change}: {count}</h3>" in section
+    shown = diff.changed[0]
+    assert escape(shown.example.text) in section
+    assert "<script>alert" not in html
+
+
+def test_a_report_without_a_current_model_says_so_in_place_of_verdict_changes(models, tmp_path,
+                                                                               hand_rows):
+    version = tmp_path / "version"
+    version.mkdir()
+    for path in models["good"].iterdir():
+        (version / path.name).write_bytes(path.read_bytes())
+    rows = [parse_row({**r, "split": "test"}, "hand") for r in hand_rows[:30]]
+    html = write_report(version, rows).read_text(encoding="utf-8")
+    assert "No current model to compare verdicts with" in html
+    assert json.loads((version / EVALUATION_FILE).read_text(encoding="utf-8"))[
+        "verdict_changes"] is None
