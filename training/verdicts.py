@@ -240,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no comment to read")
     diff = diff_verdicts(before.moderator, after.moderator, examples,
                          progress=not args.no_progress)
+    if args.after_keywords:  # the same model on both sides says nothing without the lists
+        diff.before += f" with the lists in {args.before_keywords}"
+        diff.after += f" with the lists in {args.after_keywords}"
     print(format_diff(diff, args.examples))
     if args.json:
         args.json.write_text(json.dumps(diff.to_dict(), ensure_ascii=False, indent=1) + "\n",

@@ -108,6 +108,7 @@ def test_the_command_prints_the_counts_and_writes_every_change(
     newly = {(row["kind"], row["change"]) for row in written["changed"]}
     assert newly <= {("clean", "newly held"), ("violating", "newly caught")}
     assert {row["source"] for row in written["changed"]} == {"made_up_probe"}
+    assert f"with the lists in {after_lists}" in out.splitlines()[1]
     assert "clean, newly held (1):" in out and "violating, newly caught (1):" in out
     assert f"[made_up_probe] شفت طير {NEW_TERM} فوق الشجرة" in out
     newly_held = {row["text"] for row in written["changed"] if row["change"] == "newly held"}
