@@ -38,7 +38,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # to check a flag against (the English of service/rules.py, in the moderators' languages).
     "rules_guide": {"ar": "ما تمنعه القواعد", "fr": "Ce que les règles interdisent"},
     "rule_scope_insult": {
-        "ar": "الإساءة إلى الكاتب أو إلى أي شخص أو سبّه، تهديده أو الدعاء عليه بالموت أو الأذى أو "
+        "ar": "الإساءة إلى الكاتب أو إلى أي شخص: سبّه أو تهديده أو الدعاء عليه بالموت أو الأذى أو "
               "لعنه؛ الشتائم؛ الكلام الفاحش.",
         "fr": "Insulter ou injurier l'auteur ou toute personne, la menacer, lui souhaiter la mort "
               "ou du mal, la maudire ; les jurons ; l'obscénité."},
