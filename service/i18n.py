@@ -206,6 +206,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "save": {"ar": "حفظ", "fr": "Enregistrer"},
     "thresholds_saved": {"ar": "تم حفظ العتبات", "fr": "Seuils enregistrés"},
     "metrics": {"ar": "المقاييس", "fr": "Métriques"},
+    # The service's verdicts against moderators' decisions on the last days' comments; counts
+    # after a colon, as elsewhere, so that Arabic needs no plural forms.
+    "outcomes": {"ar": "الخدمة وقرارات المشرفين: تعليقات آخر {days} أيام",
+                 "fr": "Le service et les décisions des modérateurs : commentaires des {days} "
+                       "derniers jours"},
+    "outcome_verdict": {"ar": "حكم الخدمة", "fr": "Verdict du service"},
+    "outcome_received": {"ar": "وصلت", "fr": "Reçus"},
+    "outcome_pending": {"ar": "ما زالت في الانتظار", "fr": "Toujours en attente"},
+    "outcome_service_alone": {"ar": "بقرار الخدمة وحدها", "fr": "Décision du service seul"},
+    "outcome_published": {"ar": "نشرها مشرف", "fr": "Publiés par un modérateur"},
+    "outcome_rejected": {"ar": "رفضها مشرف", "fr": "Rejetés par un modérateur"},
+    "verdict_approve": {"ar": "قبول", "fr": "Approuvé"},
+    "verdict_review": {"ar": "مراجعة", "fr": "En revue"},
+    "verdict_reject": {"ar": "رفض", "fr": "Rejeté"},
+    "outcome_misses": {"ar": "ما فات الخدمة (قبلته ورفضه مشرف): {n}",
+                       "fr": "Oublis du service (approuvés, puis rejetés par un modérateur) : {n}"},
+    "outcome_false_alarms": {
+        "ar": "إنذارات خاطئة (أمسكته الخدمة ونشره مشرف): {n}",
+        "fr": "Fausses alertes (retenus par le service, puis publiés par un modérateur) : {n}"},
     "reply_to": {"ar": "رد على", "fr": "Réponse à"},
     # A long comment folded to a few lines in the queue, and what the fold hides. The count
     # comes after a colon: Arabic would otherwise need a plural form for every number.

@@ -30,6 +30,7 @@ from service.db import get_db
 from service.errors import APIError
 from service.highlight import highlight
 from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, error_heading, translate
+from service.metrics import Outcomes, verdict_outcomes
 from service.moderation import get_moderator
 from service.queue_input import (
     DECIDERS,
@@ -41,7 +42,7 @@ from service.queue_input import (
 )
 from service.rules import RULES
 from service.scoring import passage_of, words_behind
-from service.storage import STATUSES
+from service.storage import STATUSES, utcnow
 
 bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -50,6 +51,9 @@ bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templa
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                            "img-src 'self'; object-src 'none'; base-uri 'none'; "
                            "frame-ancestors 'none'; form-action 'self'")
+# The settings page compares the service's verdicts with moderators' decisions over this many
+# days: a week holds enough decisions to see a drift and is short enough to show a new model.
+OUTCOME_DAYS = 7
 
 
 @bp.before_request
@@ -360,10 +364,13 @@ def settings_page():
 
 
 def _render_settings(typed=None, form_error: APIError | None = None):
+    with get_db().reading() as connection:
+        outcomes = Outcomes(verdict_outcomes(connection, utcnow() - dt.timedelta(
+            days=OUTCOME_DAYS)))
     return render_template("review/settings.html", view=threshold_view(),
                            metadata=get_moderator().bundle.metadata,
                            LEVELS=overrides.THRESHOLD_LEVELS, typed=typed or {},
-                           form_error=form_error)
+                           form_error=form_error, outcomes=outcomes, OUTCOME_DAYS=OUTCOME_DAYS)
 
 
 def _form_thresholds() -> dict:

@@ -656,6 +656,39 @@ def test_settings_page_shows_the_model_and_lets_admins_set_thresholds(admin_brow
         assert admin_browser.post("/review/settings/thresholds", bad).status_code == 422
 
 
+def outcome_rows(page: str) -> dict[str, list[int]]:
+    """The settings page's verdicts-against-decisions table: per verdict, its numbers."""
+    return {verdict: [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
+            for verdict, row in re.findall(r'<tr data-verdict="(\w+)">(.*?)</tr>', page, re.S)}
+
+
+def test_settings_page_sets_the_services_verdicts_against_moderators_decisions(
+        site, moderator, moderator_browser, queue_app):
+    site.submit("approved", CLEAN)
+    site.submit("missed", CLEAN + " 2")
+    site.submit("held", SUSPECT)
+    site.submit("held-confirmed", SUSPECT + " 2")
+    site.submit("held-waiting", SUSPECT + " 3")
+    site.submit("blocked", BLOCKED)
+    site.submit("blocked-wrongly", BLOCKED + " 2")
+    site.submit("last-month", SUSPECT + " 4")
+    with get_db_of(queue_app).transaction() as connection:  # older than the page's week
+        connection.execute(update(comments).where(comments.c.id == "last-month").values(
+            received_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8)))
+    for comment_id, decision in [("missed", "reject"), ("held", "approve"),
+                                 ("held-confirmed", "reject"), ("blocked-wrongly", "approve")]:
+        assert moderator.decide(comment_id, decision)[0] == 200
+    page = html(moderator_browser.get("/review/settings"))
+    assert "تعليقات آخر 7 أيام" in page
+    # received, still pending, the service's decision alone, published / rejected by a person
+    assert outcome_rows(page) == {"approve": [2, 0, 1, 0, 1], "review": [3, 1, 0, 1, 1],
+                                  "reject": [2, 0, 1, 1, 0]}
+    assert "ما فات الخدمة (قبلته ورفضه مشرف): 1" in page
+    assert "إنذارات خاطئة (أمسكته الخدمة ونشره مشرف): 2" in page
+    french = html(moderator_browser.get("/review/settings", lang="fr"))
+    assert "Fausses alertes (retenus par le service, puis publiés par un modérateur) : 2" in french
+
+
 def thresholds_in_force(page: str) -> list[str]:
     """The "in force" column of the settings page: rule by rule, suspect, review, reject."""
     return re.findall(r'<span class="in-force"[^>]*>([^<]*)</span>', page)
