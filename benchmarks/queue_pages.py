@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             ("HTML published by the service, by score",
              "/review/queue?status=published&decided_by=system&sort=score", {}),
             ("HTML comment page", "/review/comments/bench-500", {}),
+            ("HTML settings (a week of verdicts and decisions)", "/review/settings", {}),
         ]
         print(f"{'page':42} {'p50 ms':>8} {'p99 ms':>8}   "
               f"({args.requests} requests each, 50 comments per page)")
