@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 
 from markupsafe import escape
 
@@ -24,6 +25,12 @@ def moderator(model) -> Moderator:
     return Moderator(load_artifact(model), KeywordMatcher.from_directory(DEFAULT_KEYWORD_DIR))
 
 XSS = "<script>alert('x')</script> <img src=x onerror=alert(1)> تعليق"
+
+
+def copy_of(model, folder):
+    """A copy of a version folder, for a report written outside the registry."""
+    shutil.copytree(model, folder)
+    return folder
 
 
 def images(html: str) -> list[bytes]:
@@ -57,10 +64,7 @@ def test_training_writes_the_report_inside_the_published_version(models):
 
 
 def test_comment_text_is_escaped_and_reads_in_its_own_direction(models, hand_rows, tmp_path):
-    version = tmp_path / "version"
-    version.mkdir()
-    for path in models["good"].iterdir():
-        (version / path.name).write_bytes(path.read_bytes())
+    version = copy_of(models["good"], tmp_path / "version")
     rows = [parse_row({**r, "split": "test"}, "hand") for r in hand_rows[:30]]
     # Labelled with every rule, so it is a false negative of at least one.
     rows.append(
@@ -110,10 +114,7 @@ def test_train_time_report_can_be_skipped(tmp_path, corpus_dir):
 
 def test_the_report_shows_the_comments_whose_verdict_the_switch_changes(models, corpus_dir,
                                                                           tmp_path):
-    version = tmp_path / "version"
-    version.mkdir()
-    for path in models["good"].iterdir():
-        (version / path.name).write_bytes(path.read_bytes())
+    version = copy_of(models["good"], tmp_path / "version")
     rows = [e for e in read_corpus(corpus_dir)[0] if e.split == "test"]
     rows.append(parse_row({"text": XSS, "split": "test", "labels": dict.fromkeys(RULES, 0)},
                           "site"))
@@ -137,10 +138,7 @@ def test_the_report_shows_the_comments_whose_verdict_the_switch_changes(models, 
 
 def test_a_report_without_a_current_model_says_so_in_place_of_verdict_changes(models, tmp_path,
                                                                                hand_rows):
-    version = tmp_path / "version"
-    version.mkdir()
-    for path in models["good"].iterdir():
-        (version / path.name).write_bytes(path.read_bytes())
+    version = copy_of(models["good"], tmp_path / "version")
     rows = [parse_row({**r, "split": "test"}, "hand") for r in hand_rows[:30]]
     html = write_report(version, rows).read_text(encoding="utf-8")
     assert "No current model to compare verdicts with" in html
