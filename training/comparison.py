@@ -16,7 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from service.rules import RULES
-from service.scoring import decide
+from service.scoring import APPROVE, Moderator
 from training.data import Example, deduplicate, read_corpus, read_paths
 from training.evaluate import Evaluated, script_of
 from training.thresholds import binary_metrics
@@ -53,6 +53,29 @@ def label_matrix(examples: Sequence[Example]) -> np.ndarray:
     ).reshape(len(examples), len(RULES))
 
 
+@dataclass(frozen=True)
+class Side:
+    """One comment's verdict and flagged rules under one model and its lists."""
+
+    verdict: str
+    flags: tuple[str, ...]
+
+    @property
+    def held(self) -> bool:
+        return self.verdict != APPROVE
+
+
+def service_sides(moderator: Moderator, texts: Sequence[str], desc: str = "scoring",
+                  progress: bool = False) -> list[Side]:
+    """Score ``texts`` as the service does (lists, thresholds, long comments passage by
+    passage), in chunks so a progress bar can move."""
+    chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+    result = []
+    for chunk in tqdm(chunks, desc=desc[:32], unit="chunk", disable=not progress):
+        result += [Side(d.verdict, tuple(d.flags)) for d in moderator.score_batch(chunk)]
+    return result
+
+
 @dataclass
 class Scored:
     """A model's scores (and the service's flags: keywords plus thresholds) on an evaluation set."""
@@ -64,6 +87,7 @@ class Scored:
     scores: np.ndarray  # (n, rules)
     flagged: np.ndarray | None  # (n, rules) bool; None for a baseline without keyword lists
     decision: np.ndarray  # (rules,) each rule's decision threshold
+    sides: list[Side] | None = None  # each comment's verdict and flags; None for a baseline
 
     @property
     def scripts(self) -> np.ndarray:
@@ -75,7 +99,8 @@ class Scored:
 
 
 def score(model: Evaluated, examples: list[Example], progress: bool = False) -> Scored:
-    """Score ``examples`` with ``model`` once; the flags reuse those scores."""
+    """Score ``examples`` with ``model``: the classifier's scores on each whole comment, and the
+    service's verdicts and flags as it answers them (as training.evaluate counts them)."""
     texts = [e.text for e in examples]
     chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
     scores = np.zeros((0, len(RULES)))
@@ -88,15 +113,11 @@ def score(model: Evaluated, examples: list[Example], progress: bool = False) -> 
                 )
             ]
         )
-    flagged = None
+    flagged, sides = None, None
     if model.moderator is not None:
-        matcher, policy = model.moderator.matcher, model.moderator.policy
-        flagged = np.zeros((len(texts), len(RULES)), dtype=bool)
-        for row, (text, probabilities) in enumerate(zip(texts, scores, strict=True)):
-            _verdict, flags, _reasons = decide(
-                dict(zip(RULES, map(float, probabilities), strict=True)), matcher.find(text), policy
-            )
-            flagged[row] = [rule in flags for rule in RULES]
+        sides = service_sides(model.moderator, texts, f"verdicts {model.name}", progress)
+        flagged = np.array([[rule in side.flags for rule in RULES] for side in sides],
+                           dtype=bool).reshape(len(texts), len(RULES))
     return Scored(
         model.name,
         model.metadata,
@@ -105,6 +126,7 @@ def score(model: Evaluated, examples: list[Example], progress: bool = False) -> 
         scores,
         flagged,
         model.decision_thresholds(),
+        sides,
     )
 
 

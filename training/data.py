@@ -41,6 +41,15 @@ class Example:
         return self.labels.get(rule)
 
 
+def label_kind(example: Example) -> str:
+    """Return "violating" (labelled as breaking a rule), "clean" (labelled, and breaking none of
+    the rules it is labelled for) or "unlabelled"."""
+    labels = [example.label(rule) for rule in RULES]
+    if 1 in labels:
+        return "violating"
+    return "clean" if 0 in labels else "unlabelled"
+
+
 @dataclass(frozen=True)
 class DataSource:
     """A file read for training or evaluation, recorded in the model's metadata."""

@@ -28,7 +28,15 @@ from service.rules import RULES
 from service.scoring import APPROVE, Moderator
 from training.baseline import BASELINE_FILE
 from training.cli import command_parser, reports_user_errors, split_names
-from training.data import SPLITS, DataError, Example, read_corpus, read_paths, refuse_empty
+from training.data import (
+    SPLITS,
+    DataError,
+    Example,
+    label_kind,
+    read_corpus,
+    read_paths,
+    refuse_empty,
+)
 from training.thresholds import binary_metrics
 
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
@@ -91,14 +99,7 @@ def evaluate_group(model: Evaluated, examples: list[Example]) -> dict:
         flagged = np.array([[rule in d.flags for rule in RULES] for d in decisions])
         held = np.array([d.verdict != APPROVE for d in decisions])
     scripts = np.array([script_of(t) for t in texts])
-    # Clean: every rule the source labels is 0 (and it labels at least one).
-    clean = np.array(
-        [
-            all(e.label(r) == 0 for r in RULES if e.label(r) is not None)
-            and any(e.label(r) is not None for r in RULES)
-            for e in examples
-        ]
-    )
+    clean = np.array([label_kind(e) == "clean" for e in examples], dtype=bool)
     result = {}
     for slice_name in ("all", "arabic", "latin"):
         mask = np.ones(len(texts), bool) if slice_name == "all" else scripts == slice_name

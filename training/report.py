@@ -42,7 +42,7 @@ from training.comparison import (
 )
 from training.data import Example
 from training.evaluate import Evaluated
-from training.verdicts import CHANGES, VerdictDiff, diff_verdicts
+from training.verdicts import CHANGES, VerdictDiff, diff_sides
 
 REPORT_FILE = "report.html"
 EVALUATION_FILE = "evaluation.json"
@@ -332,16 +332,6 @@ def verdict_change_rows(diff: VerdictDiff, k: int = VERDICT_EXAMPLES) -> list[di
     return rows
 
 
-def verdict_summary(diff: VerdictDiff) -> dict:
-    """The counts evaluation.json records: comments, held on each side, and each change."""
-    return {
-        "comments": dict(diff.totals),
-        "held": {side: dict(counts) for side, counts in diff.held.items()},
-        "changes": {f"{kind}: {change}": diff.count(kind, change)
-                    for kind in ("clean", "violating") for change in CHANGES[kind]},
-    }
-
-
 def write_atomically(path: Path, content: str) -> None:
     """Write ``path`` through a temporary file and os.replace: readers never see half a file."""
     with tempfile.NamedTemporaryFile(
@@ -367,21 +357,19 @@ def write_report(
 
     :raise ArtifactError: when the model in ``version_dir`` cannot be loaded.
     """
-    candidate_model = Evaluated(version_dir, keyword_dir)
-    candidate = score(candidate_model, examples, progress)
-    current, note, verdict_diff = None, None, None
+    candidate = score(Evaluated(version_dir, keyword_dir), examples, progress)
+    current, note = None, None
     if current_dir is not None and Path(current_dir).resolve() == Path(version_dir).resolve():
         note = "this version is the current model"
     elif current_dir is not None:
         try:
-            current_model = Evaluated(current_dir, keyword_dir)
-            current = score(current_model, examples, progress)
+            current = score(Evaluated(current_dir, keyword_dir), examples, progress)
         except ArtifactError as error:
             note = f"the current model could not be loaded, so there is no comparison: {error}"
-        else:
-            if current_model.moderator and candidate_model.moderator:  # not a baseline
-                verdict_diff = diff_verdicts(current_model.moderator, candidate_model.moderator,
-                                             examples, progress)
+    verdict_diff = None
+    if current is not None and current.sides and candidate.sides:  # neither is a baseline
+        verdict_diff = diff_sides(examples, current.sides, candidate.sides, current.name,
+                                  candidate.name)
     candidate_metrics = rule_metrics(candidate)
     comparisons = None
     if current is not None:
@@ -396,7 +384,7 @@ def write_report(
         "rules": summary(candidate_metrics),
         "compared_with": None if current is None else current.name,
         "comparison": None if comparisons is None else [c.to_dict() for c in comparisons],
-        "verdict_changes": None if verdict_diff is None else verdict_summary(verdict_diff),
+        "verdict_changes": None if verdict_diff is None else verdict_diff.counts(),
     }
     write_atomically(
         version_dir / EVALUATION_FILE, json.dumps(evaluation, ensure_ascii=False, indent=2)

@@ -27,14 +27,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from service.keywords import DEFAULT_KEYWORD_DIR
-from service.rules import RULES
-from service.scoring import APPROVE, Moderator
+from service.scoring import Moderator
 from training.cli import command_parser, reports_user_errors, split_names
-from training.comparison import evaluation_set
-from training.data import CORPUS_DIR, DataError, Example, read_corpus, read_paths, read_probes
+from training.comparison import Side, evaluation_set, service_sides
+from training.data import (
+    CORPUS_DIR,
+    DataError,
+    Example,
+    label_kind,
+    read_corpus,
+    read_paths,
+    read_probes,
+)
 from training.evaluate import Evaluated
 
 VERDICTS = ("approve", "review", "reject")
@@ -44,27 +49,6 @@ CHANGES = {
     "violating": ("newly caught", "newly missed"),
     "unlabelled": ("newly held", "newly approved"),
 }
-_CHUNK = 2000  # comments per scoring call: large enough to be fast, small enough for progress
-
-
-def kind_of(example: Example) -> str:
-    """Return "violating", "clean" or "unlabelled" from the rules ``example`` is labelled for."""
-    labels = [example.label(rule) for rule in RULES]
-    if 1 in labels:
-        return "violating"
-    return "clean" if 0 in labels else "unlabelled"
-
-
-@dataclass(frozen=True)
-class Side:
-    """One comment's verdict and flagged rules under one model and its lists."""
-
-    verdict: str
-    flags: tuple[str, ...]
-
-    @property
-    def held(self) -> bool:
-        return self.verdict != APPROVE
 
 
 @dataclass(frozen=True)
@@ -109,10 +93,18 @@ class VerdictDiff:
     def count(self, kind: str, change: str) -> int:
         return sum(1 for c in self.changed if c.kind == kind and c.change == change)
 
+    def counts(self) -> dict:
+        """Comments read, held on each side, and each kind of change, by count."""
+        return {
+            "comments": dict(self.totals),
+            "held": {side: dict(counts) for side, counts in self.held.items()},
+            "changes": {f"{kind}: {change}": self.count(kind, change)
+                        for kind in ("clean", "violating") for change in CHANGES[kind]},
+        }
+
     def to_dict(self) -> dict:
         return {
-            "before": self.before, "after": self.after, "comments": dict(self.totals),
-            "held": {side: dict(counts) for side, counts in self.held.items()},
+            "before": self.before, "after": self.after, **self.counts(),
             "transitions": {f"{a}->{b}": n for (a, b), n in sorted(self.transitions.items())},
             "by_source": {source: dict(counts)
                           for source, counts in sorted(self.by_source.items())},
@@ -120,25 +112,12 @@ class VerdictDiff:
         }
 
 
-def sides(moderator: Moderator, texts: Sequence[str], desc: str, progress: bool) -> list[Side]:
-    """Score ``texts`` as the service does, in chunks so a progress bar can move."""
-    chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
-    result = []
-    for chunk in tqdm(chunks, desc=desc, unit="chunk", disable=not progress):
-        result += [Side(d.verdict, tuple(d.flags)) for d in moderator.score_batch(chunk)]
-    return result
-
-
-def diff_verdicts(before: Moderator, after: Moderator, examples: Sequence[Example],
-                  progress: bool = False) -> VerdictDiff:
-    """Score ``examples`` with both moderators and collect every verdict that differs."""
-    texts = [e.text for e in examples]
-    first = sides(before, texts, "scoring before", progress)
-    second = sides(after, texts, "scoring after", progress)
-    result = VerdictDiff(before.bundle.version, after.bundle.version,
-                         held={"before": Counter(), "after": Counter()})
+def diff_sides(examples: Sequence[Example], first: Sequence[Side], second: Sequence[Side],
+               before: str, after: str) -> VerdictDiff:
+    """Collect every comment of ``examples`` whose verdict differs between the two sides."""
+    result = VerdictDiff(before, after, held={"before": Counter(), "after": Counter()})
     for example, old, new in zip(examples, first, second, strict=True):
-        kind = kind_of(example)
+        kind = label_kind(example)
         result.totals[kind] += 1
         result.held["before"][kind] += old.held
         result.held["after"][kind] += new.held
@@ -148,6 +127,15 @@ def diff_verdicts(before: Moderator, after: Moderator, examples: Sequence[Exampl
             result.changed.append(changed)
             result.by_source.setdefault(example.source, Counter())[f"{kind}: {changed.change}"] += 1
     return result
+
+
+def diff_verdicts(before: Moderator, after: Moderator, examples: Sequence[Example],
+                  progress: bool = False) -> VerdictDiff:
+    """Score ``examples`` with both moderators and collect every verdict that differs."""
+    texts = [e.text for e in examples]
+    return diff_sides(examples, service_sides(before, texts, "scoring before", progress),
+                      service_sides(after, texts, "scoring after", progress),
+                      before.bundle.version, after.bundle.version)
 
 
 def _share(part: int, whole: int) -> str:

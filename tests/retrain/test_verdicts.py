@@ -15,7 +15,7 @@ from service.model import load_artifact
 from service.scoring import Moderator
 from training import verdicts
 from training.baseline import fit_baseline, write_baseline
-from training.data import DataError, Example, read_corpus, read_probe
+from training.data import DataError, Example, label_kind, read_corpus, read_probe
 from training.train import TrainingParams, split_examples
 
 # A word no list holds and no hand-made comment uses, added as a block term in the "after" lists.
@@ -147,7 +147,7 @@ def test_a_probe_names_every_rule_not_only_the_broken_one(tmp_path):
     ({"insult": None, "incitement": None, "religion": None}, "unlabelled"),
 ])
 def test_a_comment_is_clean_only_for_the_rules_it_is_labelled_for(labels, kind):
-    assert verdicts.kind_of(Example("", "x", labels, "s", "test")) == kind
+    assert label_kind(Example("", "x", labels, "s", "test")) == kind
 
 
 def test_a_baseline_is_refused_in_one_line(models, corpus_dir, tmp_path, capsys):
