@@ -144,6 +144,15 @@ violations, with the shipped lists.
   ("قتلني بالضحك"), prayers and laments. Round 31's model held 3 of its 170 clean comments (1.8%)
   and let 78 of the 150 violations through (52%), 77 with round 32's list entries; round 32's,
   trained with training/corpus/threats.jsonl written by others who never saw it, 3 and 52 (35%).
+- faith_groups_probe_round34.tsv (317 comments, round 34, one reviewer): Darija in Arabic
+  letters and Arabizi only, about groups and faith: migrants, Algerians, Amazigh, Riffians,
+  Sahrawis, Jews, Christians, Shia, Bahá'ís and atheists defended, named with pride, or debated
+  calmly, racism condemned, prayers, statements of faith and respectful religious debate, against
+  calm exclusion of the same groups and contempt for the same faiths, in the same words. Written
+  to measure what twelve re-drawn corpus splits show as the corpus's weak spot (Darija and Arabizi
+  clean comments held over 2%). Round 32's model held 1 of its 169 clean comments (0.6%) and let
+  21 of the 148 violations through (14%); a corpus part written for the weak spot by another who
+  never saw it moved neither figure (1 and 20) and was not adopted (docs/evaluation.md, round 34).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
 4% on round 25's and 2.5% on round 31's, which no model has met the target on yet; round 19's met it
@@ -164,7 +173,9 @@ comments, where French insults of a player said without a swear word ("c'est une
 déchet") and calm exclusion of a people go through, and 28% for round 31's of comments about Black
 people, whose calm exclusion ("a law that forbids renting to them") has no word the lists or the
 model know, and 36% for round 32's of threats, most of which wish harm in ordinary words ("may a
-bus hit you", "we will wait for you outside the stadium") that no list can hold."""
+bus hit you", "we will wait for you outside the stadium") that no list can hold, and 16% for
+round 34's of Darija and Arabizi comments about groups and faith, whose calm exclusion ("they have
+no right to the hospital") the model scores under its review threshold."""
 
 from pathlib import Path
 
@@ -197,6 +208,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "sports_probe_round26.tsv": 0.22,
     "colour_probe_round31.tsv": 0.28,
     "threats_probe_round32.tsv": 0.36,
+    "faith_groups_probe_round34.tsv": 0.16,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
