@@ -15,7 +15,9 @@ and the dev/test rows of every --data path, none of which either model was train
 reads those splits of every source instead (train rows flatter both models), and --probes adds
 the blind probes of tests/model. A comment is "violating" if it is labelled as breaking a rule,
 "clean" if it is labelled and breaks none of the rules it is labelled for, and "held" if the
-verdict is review or reject.
+verdict is review or reject. Per source it also prints the clean comments held and the
+violations missed on both sides: with --probes, each probe's figures, which
+tests/model/test_blind_audit.py bounds (the same model on both sides gives one model's).
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ class VerdictDiff:
     held: dict[str, Counter] = field(default_factory=dict)  # "before"/"after" -> kind -> held
     transitions: Counter = field(default_factory=Counter)  # (before, after) verdict -> comments
     by_source: dict[str, Counter] = field(default_factory=dict)  # source -> "kind: change" -> n
+    # source -> kind -> comments, and source -> "kind held before"/"kind held after" -> held: a
+    # blind probe's own figures, which the pooled counts drown.
+    source_counts: dict[str, Counter] = field(default_factory=dict)
     changed: list[Changed] = field(default_factory=list)
 
     def count(self, kind: str, change: str) -> int:
@@ -108,6 +113,8 @@ class VerdictDiff:
             "transitions": {f"{a}->{b}": n for (a, b), n in sorted(self.transitions.items())},
             "by_source": {source: dict(counts)
                           for source, counts in sorted(self.by_source.items())},
+            "per_source": {source: dict(counts)
+                           for source, counts in sorted(self.source_counts.items())},
             "changed": [c.to_dict() for c in self.changed],
         }
 
@@ -122,6 +129,10 @@ def diff_sides(examples: Sequence[Example], first: Sequence[Side], second: Seque
         result.held["before"][kind] += old.held
         result.held["after"][kind] += new.held
         result.transitions[(old.verdict, new.verdict)] += 1
+        counts = result.source_counts.setdefault(example.source, Counter())
+        counts[kind] += 1
+        counts[f"{kind} held before"] += old.held
+        counts[f"{kind} held after"] += new.held
         if old.verdict != new.verdict:
             changed = Changed(example, kind, old, new)
             result.changed.append(changed)
@@ -168,6 +179,13 @@ def format_diff(diff: VerdictDiff, examples: int = 5, width: int = 100) -> str:
         lines.append("per source (" + ", ".join(columns) + "):")
         for source, counts in sorted(diff.by_source.items()):
             lines.append(f"  {source:<36}" + "".join(f"{counts[c]:>7}" for c in columns))
+    lines.append("per source, clean held and violating missed (before -> after):")
+    for source, counts in sorted(diff.source_counts.items()):
+        clean, violating = counts["clean"], counts["violating"]
+        held = f"{counts['clean held before']}/{clean} -> {counts['clean held after']}/{clean}"
+        missed = (f"{violating - counts['violating held before']}/{violating} -> "
+                  f"{violating - counts['violating held after']}/{violating}")
+        lines.append(f"  {source:<36} clean held {held:<22} violating missed {missed}")
     for kind in CHANGES:
         for change in (*CHANGES[kind], "review and reject swapped"):
             rows = [c for c in diff.changed if c.kind == kind and c.change == change]

@@ -91,6 +91,9 @@ def test_a_new_block_term_is_counted_by_the_label_of_each_comment_it_holds(
     assert diff.held == {"before": {"clean": 0, "violating": 0},
                          "after": {"clean": 1, "violating": 1}}
     assert diff.transitions == {("approve", "reject"): 2, ("approve", "approve"): 1}
+    assert diff.source_counts == {"made_up_probe": {
+        "clean": 2, "clean held before": 0, "clean held after": 1,
+        "violating": 1, "violating held before": 0, "violating held after": 1}}
 
 
 def test_the_command_prints_the_counts_and_writes_every_change(
@@ -111,6 +114,12 @@ def test_the_command_prints_the_counts_and_writes_every_change(
     assert f"with the lists in {after_lists}" in out.splitlines()[1]
     assert "clean, newly held (1):" in out and "violating, newly caught (1):" in out
     assert f"[made_up_probe] شفت طير {NEW_TERM} فوق الشجرة" in out
+    # The probe's own figures on each side, as test_blind_audit bounds them.
+    probe_line = next(line for line in out.splitlines()
+                      if line.strip().startswith("made_up_probe") and "clean held" in line)
+    assert probe_line.split() == ["made_up_probe", "clean", "held", "0/2", "->", "1/2", "violating",
+                                  "missed", "1/1", "->", "0/1"]
+    assert written["per_source"]["made_up_probe"]["clean held after"] == 1
     newly_held = {row["text"] for row in written["changed"] if row["change"] == "newly held"}
     assert newly_held == {f"شفت طير {NEW_TERM} فوق الشجرة"}
 
