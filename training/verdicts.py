@@ -86,14 +86,26 @@ class VerdictDiff:
 
     before: str
     after: str
-    totals: Counter = field(default_factory=Counter)  # kind -> comments
-    held: dict[str, Counter] = field(default_factory=dict)  # "before"/"after" -> kind -> held
     transitions: Counter = field(default_factory=Counter)  # (before, after) verdict -> comments
     by_source: dict[str, Counter] = field(default_factory=dict)  # source -> "kind: change" -> n
     # source -> kind -> comments, and source -> "kind held before"/"kind held after" -> held: a
-    # blind probe's own figures, which the pooled counts drown.
+    # blind probe's own figures, which the pooled counts (totals, held) drown.
     source_counts: dict[str, Counter] = field(default_factory=dict)
     changed: list[Changed] = field(default_factory=list)
+
+    @property
+    def totals(self) -> Counter:
+        """Comments read, by kind."""
+        return sum((Counter({kind: counts[kind] for kind in CHANGES if kind in counts})
+                    for counts in self.source_counts.values()), Counter())
+
+    @property
+    def held(self) -> dict[str, Counter]:
+        """Comments held on each side ("before", "after"), by kind."""
+        return {side: Counter({kind: sum(counts[f"{kind} held {side}"]
+                                         for counts in self.source_counts.values())
+                               for kind in self.totals})
+                for side in ("before", "after")}
 
     def count(self, kind: str, change: str) -> int:
         return sum(1 for c in self.changed if c.kind == kind and c.change == change)
@@ -122,12 +134,9 @@ class VerdictDiff:
 def diff_sides(examples: Sequence[Example], first: Sequence[Side], second: Sequence[Side],
                before: str, after: str) -> VerdictDiff:
     """Collect every comment of ``examples`` whose verdict differs between the two sides."""
-    result = VerdictDiff(before, after, held={"before": Counter(), "after": Counter()})
+    result = VerdictDiff(before, after)
     for example, old, new in zip(examples, first, second, strict=True):
         kind = label_kind(example)
-        result.totals[kind] += 1
-        result.held["before"][kind] += old.held
-        result.held["after"][kind] += new.held
         result.transitions[(old.verdict, new.verdict)] += 1
         counts = result.source_counts.setdefault(example.source, Counter())
         counts[kind] += 1
