@@ -1,14 +1,17 @@
 """Evaluate models on labelled data, per dataset, split, rule and script.
 
     python -m training.evaluate --model models/ [--model baselines/naive] --data PATH ... [--corpus]
-                                [--report JSON] [--plot PNG]
+                                [--dev-thresholds] [--report JSON] [--plot PNG]
 
 For each model it prints precision, recall and macro-F1 of the classifier at its decision
 threshold ("model") and, for our models, of the whole service — keyword lists plus thresholds, a
 rule counts as flagged when the verdict holds or rejects the comment for it ("service"). It also
-prints the share of clean comments the service holds. The full figures go to a JSON report, and
-with ``--plot`` to a picture: macro-F1 per dataset and split, one bar per model, a tick where
-the service's flags put it."""
+prints the share of clean comments the service holds. With ``--dev-thresholds`` it also scores
+each dataset's other splits at the threshold that is best on that dataset's own dev split
+("dev_threshold"): the protocol of per-dataset published figures, and what a site that labels
+a sample of its own comments can set (``MODERATION_THRESHOLDS``). The full figures go to a JSON
+report, and with ``--plot`` to a picture: macro-F1 per dataset and split, one bar per model, a
+tick where the service's flags put it."""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ from training.data import (
     read_paths,
     refuse_empty,
 )
-from training.thresholds import binary_metrics
+from training.thresholds import best_macro_f1_threshold, binary_metrics
 
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -88,8 +91,30 @@ def group_examples(
     return dict(sorted(groups.items()))
 
 
-def evaluate_group(model: Evaluated, examples: list[Example]) -> dict:
-    """Score one (dataset, split) group and return its metrics by slice and rule."""
+def dev_thresholds(model: Evaluated, examples: list[Example]) -> dict[str, np.ndarray]:
+    """Return, per dataset with a dev split, the decision threshold of each rule chosen on that
+    dataset's dev rows alone (the best macro-F1, as training chooses on its validation split):
+    NaN for a rule its dev rows do not show both ways."""
+    dev_rows = defaultdict(list)
+    for example in examples:
+        if example.split == "dev":
+            dev_rows[example.source].append(example)
+    chosen = {}
+    for dataset, rows in sorted(dev_rows.items()):
+        scores = model.scorer.predict_proba([e.text for e in rows])
+        chosen[dataset] = np.full(len(RULES), np.nan)
+        for index, rule in enumerate(RULES):
+            known = [i for i, e in enumerate(rows) if e.label(rule) is not None]
+            chosen[dataset][index] = best_macro_f1_threshold(
+                scores[known, index], [rows[i].label(rule) for i in known])
+    return chosen
+
+
+def evaluate_group(
+    model: Evaluated, examples: list[Example], own_thresholds: np.ndarray | None = None
+) -> dict:
+    """Score one (dataset, split) group and return its metrics by slice and rule, and with
+    ``own_thresholds`` (per rule, NaN for none) the metrics at those thresholds too."""
     texts = [e.text for e in examples]
     scores = model.scorer.predict_proba(texts)
     flagged = None
@@ -105,11 +130,12 @@ def evaluate_group(model: Evaluated, examples: list[Example]) -> dict:
         mask = np.ones(len(texts), bool) if slice_name == "all" else scripts == slice_name
         if not mask.any():
             continue
-        result[slice_name] = slice_metrics(model, examples, scores, flagged, held, clean, mask)
+        result[slice_name] = slice_metrics(
+            model, examples, scores, flagged, held, clean, mask, own_thresholds)
     return result
 
 
-def slice_metrics(model, examples, scores, flagged, held, clean, mask) -> dict:
+def slice_metrics(model, examples, scores, flagged, held, clean, mask, own_thresholds) -> dict:
     """Metrics of one slice (``mask``) of a group: per rule, and the clean comments held."""
     out = {"n": int(mask.sum()), "rules": {}}
     if held is not None and (clean & mask).any():
@@ -124,6 +150,9 @@ def slice_metrics(model, examples, scores, flagged, held, clean, mask) -> dict:
             continue
         labels = np.array([examples[i].label(rule) for i in rows])
         entry = {"model": binary_metrics(scores[rows, index], labels, thresholds[index])}
+        if own_thresholds is not None and not np.isnan(own_thresholds[index]):
+            entry["dev_threshold"] = binary_metrics(
+                scores[rows, index], labels, own_thresholds[index])
         if flagged is not None:
             entry["service"] = binary_metrics(flagged[rows, index].astype(float), labels, 0.5)
             del entry["service"]["average_precision"], entry["service"]["roc_auc"]
@@ -131,23 +160,29 @@ def slice_metrics(model, examples, scores, flagged, held, clean, mask) -> dict:
     return out
 
 
-def evaluate(models: list[Evaluated], examples: list[Example], splits: set[str]) -> dict:
-    """Return {model: {"dataset/split": metrics}} for every model and group."""
+def evaluate(
+    models: list[Evaluated], examples: list[Example], splits: set[str], by_dev: bool = False
+) -> dict:
+    """Return {model: {"dataset/split": metrics}} for every model and group; with ``by_dev``,
+    every split but dev is also scored at its dataset's own dev thresholds."""
     groups = group_examples(examples, splits)
-    return {
-        model.name: {
-            f"{dataset}/{split}": evaluate_group(model, rows)
+    report = {}
+    for model in models:
+        own = dev_thresholds(model, examples) if by_dev else {}
+        report[model.name] = {
+            # A dev split scored at thresholds chosen on itself would flatter the model.
+            f"{dataset}/{split}": evaluate_group(
+                model, rows, None if split == "dev" else own.get(dataset))
             for (dataset, split), rows in groups.items()
         }
-        for model in models
-    }
+    return report
 
 
 def format_table(report: dict) -> str:
     """Render the 'all' slice of a report as a plain-text table."""
     lines = [
         f"{'model':34s} {'dataset/split':32s} {'rule':10s} {'n':>6s} {'pos':>5s} "
-        f"{'P':>6s} {'R':>6s} {'mF1':>6s} {'svc mF1':>7s}"
+        f"{'P':>6s} {'R':>6s} {'mF1':>6s} {'svc mF1':>7s} {'dev-thr mF1':>11s}"
     ]
     for name, groups in report.items():
         for group, slices in groups.items():
@@ -155,10 +190,12 @@ def format_table(report: dict) -> str:
             for rule, entry in metrics.get("rules", {}).items():
                 m = entry["model"]
                 service = entry.get("service", {}).get("macro_f1")
+                at_dev = entry.get("dev_threshold", {}).get("macro_f1")
                 lines.append(
                     f"{name[:34]:34s} {group[:32]:32s} {rule:10s} {m['n']:6d} {m['positives']:5d} "
                     f"{m['precision']:6.3f} {m['recall']:6.3f} {m['macro_f1']:6.3f} "
-                    f"{'' if service is None else format(service, '7.3f'):>7s}"
+                    f"{'' if service is None else format(service, '7.3f'):>7s} "
+                    f"{'' if at_dev is None else format(at_dev, '11.3f'):>11s}".rstrip()
                 )
             if "clean_held_rate" in metrics:
                 lines.append(
@@ -261,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", type=split_names, default="dev,test",
                         help=f"comma-separated splits to evaluate ({', '.join(SPLITS)}; "
                         "default: %(default)s)")
+    parser.add_argument(
+        "--dev-thresholds", action="store_true",
+        help="also score each dataset's other splits at the thresholds best on its own dev split",
+    )
     parser.add_argument("--keywords", type=Path, default=DEFAULT_KEYWORD_DIR)
     parser.add_argument("--report", type=Path, default=Path("reports/evaluation.json"))
     parser.add_argument(
@@ -271,12 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     refuse_unwritable("--plot", args.plot)
     if not args.data and not args.corpus:
         parser.error("nothing to evaluate: give --data PATH or --corpus")
+    if args.dev_thresholds and args.splits <= {"dev"}:
+        parser.error("--dev-thresholds scores the splits other than dev: name one in --splits")
     examples = evaluation_examples(args.data, args.corpus)
     if not any(example.split in args.splits for example in examples):
         raise DataError(f"no comment given is in the {', '.join(sorted(args.splits))} split"
                         f"{'s' if len(args.splits) > 1 else ''} (--splits)")
     models = [Evaluated(path, args.keywords) for path in args.model]
-    report = evaluate(models, examples, args.splits)
+    report = evaluate(models, examples, args.splits, args.dev_thresholds)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(format_table(report))

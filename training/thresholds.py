@@ -45,19 +45,10 @@ def choose_thresholds(
     scores: np.ndarray, labels: np.ndarray, targets: ThresholdTargets
 ) -> dict[str, float]:
     """Return suspect, review, reject and decision (best macro-F1) thresholds for one rule."""
-    scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
-    candidates = np.unique(scores)
-    if len(candidates) == 0 or labels.min(initial=1) == labels.max(initial=0):
+    ranked = _ranked(scores, labels)
+    if ranked is None:
         return {"suspect": 0.25, "review": 0.5, "reject": 0.99, "decision": 0.5}
-    order = np.argsort(-scores, kind="stable")
-    sorted_scores, sorted_labels = scores[order], labels[order]
-    true_pos = np.cumsum(sorted_labels)
-    false_pos = np.cumsum(1 - sorted_labels)
-    # Evaluate only at the last index of each tie group: "score >= t" takes whole groups.
-    last = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
-    t = sorted_scores[last]
-    tp, fp = true_pos[last], false_pos[last]
-    positives, negatives = labels.sum(), len(labels) - labels.sum()
+    t, tp, fp, positives, negatives = ranked
     precision = tp / (tp + fp)
     recall = tp / positives
     fpr = fp / max(negatives, 1)
@@ -69,18 +60,42 @@ def choose_thresholds(
     suspect = min(
         _recall_threshold(t, recall, fpr, targets.suspect_recall, targets.suspect_max_fpr), review
     )
-
-    tn = negatives - fp
-    fn = positives - tp
-    f1_pos = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-    f1_neg = 2 * tn / np.maximum(2 * tn + fn + fp, 1)
-    decision = float(t[np.argmax((f1_pos + f1_neg) / 2)])
     return {
         "suspect": round(suspect, 4),
         "review": round(review, 4),
         "reject": round(reject, 4),
-        "decision": round(decision, 4),
+        "decision": round(_best_macro_f1(*ranked), 4),
     }
+
+
+def best_macro_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Return the score at and above which flagging gives the best macro-F1, exactly (a stored
+    threshold is rounded to four digits); NaN unless ``labels`` has both classes."""
+    ranked = _ranked(scores, labels)
+    return float("nan") if ranked is None else _best_macro_f1(*ranked)
+
+
+def _ranked(scores, labels):
+    """Return (thresholds, true and false positives at each, positives, negatives): one
+    candidate threshold per distinct score, highest first; None without both classes."""
+    scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
+    if len(scores) == 0 or labels.min() == labels.max():
+        return None
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores, sorted_labels = scores[order], labels[order]
+    # Evaluate only at the last index of each tie group: "score >= t" takes whole groups.
+    last = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
+    true_pos = np.cumsum(sorted_labels)[last]
+    false_pos = np.cumsum(1 - sorted_labels)[last]
+    return sorted_scores[last], true_pos, false_pos, labels.sum(), len(labels) - labels.sum()
+
+
+def _best_macro_f1(t, tp, fp, positives, negatives) -> float:
+    tn = negatives - fp
+    fn = positives - tp
+    f1_pos = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    f1_neg = 2 * tn / np.maximum(2 * tn + fn + fp, 1)
+    return float(t[np.argmax((f1_pos + f1_neg) / 2)])
 
 
 def _recall_threshold(t, recall, fpr, target_recall: float, max_fpr: float) -> float:

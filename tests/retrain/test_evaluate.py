@@ -160,3 +160,76 @@ def test_the_plot_draws_one_bar_per_model_and_dataset(evaluated):
     baseline_first = evaluate.macro_f1_figure({name: report[name] for name in reversed(report)})
     (legend,) = baseline_first.legends
     assert {text.get_text() for text in legend.get_texts()} == {*report, "its service's flags"}
+
+
+@pytest.fixture(scope="module")
+def by_dev(tmp_path_factory, models, baseline_dir, datasets):
+    """One run with --dev-thresholds: (its JSON report, what it printed)."""
+    report = tmp_path_factory.mktemp("by-dev") / "evaluation.json"
+    capture = pytest.MonkeyPatch()
+    printed = []
+    capture.setattr("builtins.print", lambda *args, **kw: printed.append(" ".join(map(str, args))))
+    try:
+        status = evaluate.main(["--model", str(models["good"]), "--model", str(baseline_dir),
+                                "--data", str(datasets), "--dev-thresholds",
+                                "--report", str(report)])
+    finally:
+        capture.undo()
+    assert status == 0
+    return json.loads(report.read_text(encoding="utf-8")), "\n".join(printed)
+
+
+def scores_and_labels(model_dir: Path, rows, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """One rule's scores and labels on the rows that label it."""
+    metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
+    scorer = (joblib.load(model_dir / BASELINE_FILE) if metadata.get("kind") == "naive-baseline"
+              else load_artifact(model_dir).classifier)
+    known = [e for e in rows if e.labels[rule] is not None]
+    scores = scorer.predict_proba([e.text for e in known])[:, RULES.index(rule)]
+    return scores, np.array([e.labels[rule] for e in known])
+
+
+def test_dev_thresholds_are_the_best_on_each_dataset_s_own_dev_split(by_dev, models,
+                                                                      baseline_dir, datasets):
+    report, printed = by_dev
+    examples, _ = read_paths([datasets])
+    for model_dir in (models["good"], baseline_dir):
+        name = json.loads((model_dir / "metadata.json").read_text())["model_version"]
+        seen = 0
+        for group, slices in report[name].items():
+            dataset, split = group.split("/")
+            for rule, entry in slices["all"]["rules"].items():
+                if split == "dev":
+                    # scored at thresholds chosen on itself, a dev split would flatter the model
+                    assert "dev_threshold" not in entry
+                    continue
+                threshold = entry["dev_threshold"]["threshold"]
+                dev_scores, dev_labels = scores_and_labels(
+                    model_dir, [e for e in examples if e.source == dataset and e.split == "dev"],
+                    rule)
+                best = max(f1_score(dev_labels, dev_scores >= t, average="macro")
+                           for t in np.unique(dev_scores))
+                assert f1_score(dev_labels, dev_scores >= threshold,
+                                average="macro") == pytest.approx(best)
+                scores, labels = scores_and_labels(
+                    model_dir, [e for e in examples if f"{e.source}/{e.split}" == group], rule)
+                predicted = scores >= threshold
+                assert (entry["dev_threshold"]["precision"], entry["dev_threshold"]["recall"],
+                        entry["dev_threshold"]["macro_f1"]) == pytest.approx(
+                    (precision_score(labels, predicted, zero_division=0),
+                     recall_score(labels, predicted, zero_division=0),
+                     f1_score(labels, predicted, average="macro")))
+                line = next(line for line in printed.splitlines()
+                            if line.startswith(name[:34]) and group in line and f" {rule} " in line)
+                assert line.endswith(f"{entry['dev_threshold']['macro_f1']:.3f}")
+                seen += 1
+        # both datasets' test splits: every rule for "handset", insult only for "insultonly"
+        assert seen == 4
+
+
+def test_dev_thresholds_need_a_split_besides_dev(datasets, models, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        evaluate.main(["--model", str(models["good"]), "--data", str(datasets),
+                       "--dev-thresholds", "--splits", "dev"])
+    assert stopped.value.code == 2
+    assert "--dev-thresholds scores the splits other than dev" in capsys.readouterr().err
