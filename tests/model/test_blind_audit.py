@@ -153,6 +153,15 @@ violations, with the shipped lists.
   clean comments held over 2%). Round 32's model held 1 of its 169 clean comments (0.6%) and let
   21 of the 148 violations through (14%); a corpus part written for the weak spot by another who
   never saw it moved neither figure (1 and 20) and was not adopted (docs/evaluation.md, round 34).
+- threats_probe_round35.tsv (559 comments, round 35, two reviewers; the second's 239, rows 321 on,
+  were read by nobody on the team until every change of the round had been measured): threats in
+  ordinary words, harm wished as a prayer, calls to beat, burn or shoot a named person, and curses,
+  in Darija, Arabizi, MSA, French and mixed, against threats reported, lawful punishment asked for,
+  sport talk, idioms, prayers and crime news. Round 32's model held 3 of its 289 clean comments
+  (1.0%) and let 165 of the 270 violations through (61%; 96 of the first reviewer's 150, 69 of the
+  second's 120): round 32's probe of threats (35%) flattered it. A corpus part written for them by
+  others who never saw them caught 55 more, but held one more clean comment on a probe already at
+  its bound, in every variant, and was not adopted (docs/evaluation.md, round 35).
 
 The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
 4% on round 25's and 2.5% on round 31's, which no model has met the target on yet; round 19's met it
@@ -175,7 +184,8 @@ people, whose calm exclusion ("a law that forbids renting to them") has no word 
 model know, and 36% for round 32's of threats, most of which wish harm in ordinary words ("may a
 bus hit you", "we will wait for you outside the stadium") that no list can hold, and 16% for
 round 34's of Darija and Arabizi comments about groups and faith, whose calm exclusion ("they have
-no right to the hospital") the model scores under its review threshold."""
+no right to the hospital") the model scores under its review threshold, and 62% for round 35's of
+threats, most of which have no word the lists hold and score under the review threshold."""
 
 from pathlib import Path
 
@@ -209,6 +219,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "colour_probe_round31.tsv": 0.28,
     "threats_probe_round32.tsv": 0.36,
     "faith_groups_probe_round34.tsv": 0.16,
+    "threats_probe_round35.tsv": 0.62,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
