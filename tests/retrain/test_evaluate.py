@@ -46,22 +46,29 @@ def baseline_dir(tmp_path_factory, corpus_dir) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def evaluated(tmp_path_factory, models, baseline_dir, datasets):
-    """One run of the command: (its JSON report, what it printed, the plot's path)."""
-    out = tmp_path_factory.mktemp("evaluation")
-    report, plot = out / "evaluation.json", out / "plots" / "macro_f1.png"
+def run_evaluate(argv: list[str], report: Path) -> tuple[dict, str]:
+    """Run the command (module-scoped fixtures cannot take capsys): (its JSON report, what it
+    printed)."""
     capture = pytest.MonkeyPatch()
     printed = []
     capture.setattr("builtins.print", lambda *args, **kw: printed.append(" ".join(map(str, args))))
     try:
-        status = evaluate.main(["--model", str(models["good"]), "--model", str(models["weak"]),
-                                "--model", str(baseline_dir), "--data", str(datasets),
-                                "--report", str(report), "--plot", str(plot)])
+        status = evaluate.main([*argv, "--report", str(report)])
     finally:
         capture.undo()
     assert status == 0
-    return json.loads(report.read_text(encoding="utf-8")), "\n".join(printed), plot
+    return json.loads(report.read_text(encoding="utf-8")), "\n".join(printed)
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, models, baseline_dir, datasets):
+    """One run of the command: (its JSON report, what it printed, the plot's path)."""
+    out = tmp_path_factory.mktemp("evaluation")
+    plot = out / "plots" / "macro_f1.png"
+    report, printed = run_evaluate(["--model", str(models["good"]), "--model", str(models["weak"]),
+                                    "--model", str(baseline_dir), "--data", str(datasets),
+                                    "--plot", str(plot)], out / "evaluation.json")
+    return report, printed, plot
 
 
 def reference(model_dir: Path, datasets: Path) -> dict:
@@ -165,18 +172,9 @@ def test_the_plot_draws_one_bar_per_model_and_dataset(evaluated):
 @pytest.fixture(scope="module")
 def by_dev(tmp_path_factory, models, baseline_dir, datasets):
     """One run with --dev-thresholds: (its JSON report, what it printed)."""
-    report = tmp_path_factory.mktemp("by-dev") / "evaluation.json"
-    capture = pytest.MonkeyPatch()
-    printed = []
-    capture.setattr("builtins.print", lambda *args, **kw: printed.append(" ".join(map(str, args))))
-    try:
-        status = evaluate.main(["--model", str(models["good"]), "--model", str(baseline_dir),
-                                "--data", str(datasets), "--dev-thresholds",
-                                "--report", str(report)])
-    finally:
-        capture.undo()
-    assert status == 0
-    return json.loads(report.read_text(encoding="utf-8")), "\n".join(printed)
+    return run_evaluate(["--model", str(models["good"]), "--model", str(baseline_dir),
+                         "--data", str(datasets), "--dev-thresholds"],
+                        tmp_path_factory.mktemp("by-dev") / "evaluation.json")
 
 
 def scores_and_labels(model_dir: Path, rows, rule: str) -> tuple[np.ndarray, np.ndarray]:
