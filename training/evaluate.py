@@ -91,32 +91,26 @@ def group_examples(
     return dict(sorted(groups.items()))
 
 
-def dev_thresholds(model: Evaluated, examples: list[Example]) -> dict[str, np.ndarray]:
-    """Return, per dataset with a dev split, the decision threshold of each rule chosen on that
-    dataset's dev rows alone (the best macro-F1, as training chooses on its validation split):
-    NaN for a rule its dev rows do not show both ways."""
-    dev_rows = defaultdict(list)
-    for example in examples:
-        if example.split == "dev":
-            dev_rows[example.source].append(example)
-    chosen = {}
-    for dataset, rows in sorted(dev_rows.items()):
-        scores = model.scorer.predict_proba([e.text for e in rows])
-        chosen[dataset] = np.full(len(RULES), np.nan)
-        for index, rule in enumerate(RULES):
-            known = [i for i, e in enumerate(rows) if e.label(rule) is not None]
-            chosen[dataset][index] = best_macro_f1_threshold(
-                scores[known, index], [rows[i].label(rule) for i in known])
+def dev_thresholds(rows: list[Example], scores: np.ndarray) -> np.ndarray:
+    """Return the decision threshold of each rule chosen on one dataset's dev rows and their
+    scores (the best macro-F1, as training chooses on its validation split): NaN for a rule its
+    dev rows do not show both ways."""
+    chosen = np.full(len(RULES), np.nan)
+    for index, rule in enumerate(RULES):
+        known = [i for i, e in enumerate(rows) if e.label(rule) is not None]
+        chosen[index] = best_macro_f1_threshold(
+            scores[known, index], [rows[i].label(rule) for i in known])
     return chosen
 
 
 def evaluate_group(
-    model: Evaluated, examples: list[Example], own_thresholds: np.ndarray | None = None
+    model: Evaluated, examples: list[Example], scores: np.ndarray,
+    own_thresholds: np.ndarray | None = None,
 ) -> dict:
-    """Score one (dataset, split) group and return its metrics by slice and rule, and with
-    ``own_thresholds`` (per rule, NaN for none) the metrics at those thresholds too."""
+    """Return one (dataset, split) group's metrics by slice and rule, from the classifier's
+    ``scores`` and the service's verdicts, and with ``own_thresholds`` (per rule, NaN for none)
+    the metrics at those thresholds too."""
     texts = [e.text for e in examples]
-    scores = model.scorer.predict_proba(texts)
     flagged = None
     held = None
     if model.moderator is not None:
@@ -165,15 +159,20 @@ def evaluate(
 ) -> dict:
     """Return {model: {"dataset/split": metrics}} for every model and group; with ``by_dev``,
     every split but dev is also scored at its dataset's own dev thresholds."""
-    groups = group_examples(examples, splits)
+    # Dev rows are scored once, for their thresholds and, when asked for, their own figures.
+    groups = group_examples(examples, splits | ({"dev"} if by_dev else set()))
     report = {}
     for model in models:
-        own = dev_thresholds(model, examples) if by_dev else {}
+        scores = {key: model.scorer.predict_proba([e.text for e in rows])
+                  for key, rows in groups.items()}
+        own = {dataset: dev_thresholds(rows, scores[(dataset, split)])
+               for (dataset, split), rows in groups.items() if by_dev and split == "dev"}
         report[model.name] = {
             # A dev split scored at thresholds chosen on itself would flatter the model.
             f"{dataset}/{split}": evaluate_group(
-                model, rows, None if split == "dev" else own.get(dataset))
-            for (dataset, split), rows in groups.items()
+                model, rows, scores[(dataset, split)],
+                None if split == "dev" else own.get(dataset))
+            for (dataset, split), rows in groups.items() if split in splits
         }
     return report
 

@@ -102,9 +102,10 @@ class VerdictDiff:
     @property
     def held(self) -> dict[str, Counter]:
         """Comments held on each side ("before", "after"), by kind."""
+        kinds = self.totals
         return {side: Counter({kind: sum(counts[f"{kind} held {side}"]
                                          for counts in self.source_counts.values())
-                               for kind in self.totals})
+                               for kind in kinds})
                 for side in ("before", "after")}
 
     def count(self, kind: str, change: str) -> int:

@@ -71,16 +71,21 @@ def evaluated(tmp_path_factory, models, baseline_dir, datasets):
     return report, printed, plot
 
 
+def scorer_of(model_dir: Path):
+    """The classifier of a model folder or a baseline's pipelines, loaded as evaluate loads them."""
+    metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
+    if metadata.get("kind") == "naive-baseline":
+        return joblib.load(model_dir / BASELINE_FILE)
+    return load_artifact(model_dir).classifier
+
+
 def reference(model_dir: Path, datasets: Path) -> dict:
     """The figures recomputed without training.evaluate: {(group, rule): (model, service)}."""
     examples, _ = read_paths([datasets])
     metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
-    if metadata.get("kind") == "naive-baseline":
-        scorer, moderator = joblib.load(model_dir / BASELINE_FILE), None
-    else:
-        bundle = load_artifact(model_dir)
-        scorer = bundle.classifier
-        moderator = Moderator(bundle, KeywordMatcher.from_directory(DEFAULT_KEYWORD_DIR))
+    scorer = scorer_of(model_dir)
+    moderator = None if metadata.get("kind") == "naive-baseline" else Moderator(
+        load_artifact(model_dir), KeywordMatcher.from_directory(DEFAULT_KEYWORD_DIR))
     figures = {}
     for group in sorted({f"{e.source}/{e.split}" for e in examples}):
         rows = [e for e in examples if f"{e.source}/{e.split}" == group]
@@ -179,11 +184,8 @@ def by_dev(tmp_path_factory, models, baseline_dir, datasets):
 
 def scores_and_labels(model_dir: Path, rows, rule: str) -> tuple[np.ndarray, np.ndarray]:
     """One rule's scores and labels on the rows that label it."""
-    metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
-    scorer = (joblib.load(model_dir / BASELINE_FILE) if metadata.get("kind") == "naive-baseline"
-              else load_artifact(model_dir).classifier)
     known = [e for e in rows if e.labels[rule] is not None]
-    scores = scorer.predict_proba([e.text for e in known])[:, RULES.index(rule)]
+    scores = scorer_of(model_dir).predict_proba([e.text for e in known])[:, RULES.index(rule)]
     return scores, np.array([e.labels[rule] for e in known])
 
 
