@@ -25,19 +25,20 @@ class ThresholdTargets:
     review_recall: float = 0.85  # hold at least this share of violations for a moderator...
     # ...unless that holds more than this share of the clean validation comments. The cap binds
     # on every rule, so it sets the trade: the harder the corpus's clean comments, the higher the
-    # thresholds it gives, and so do its violations: round 8's 449 attacks without a slur
-    # (subtle.jsonl) raised the scores clean comments get too. 0.0055: on the comments twelve
-    # re-drawn splits held out before that file, 1.62% of clean comments held and 77.5% of
-    # violations caught, against 1.57% and 76.8% without it at 0.006; with it at 0.006, 1.72%
-    # and 78.4%, two draws of twelve above 2% (docs/evaluation.md). Round 7 had raised it from
-    # 0.005 to 0.006 for its hard clean comments on topic words.
-    review_max_fpr: float = 0.0055
+    # thresholds it gives, and so do its violations. 0.005 since round 36's part of threats
+    # (threats2.jsonl), whose everyday words raise the scores clean comments get: on the comments
+    # twelve re-drawn splits held out before that part, 1.47% of clean comments held and 74.5% of
+    # violations caught, against 1.60% and 74.8% without it at 0.0055, and Darija and Arabizi
+    # under 2% for the first time; without the part at 0.005, 1.41% and 73.7%
+    # (docs/evaluation.md, round 36). Rounds 7 and 8 had set 0.006 and 0.0055.
+    review_max_fpr: float = 0.005
     # A suspect keyword holds a comment only when the model gives its rule at least this much
-    # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr. 0.75, not
-    # 0.8, since the corpus has literal dogs, boars and pigs in farm news: over six re-drawn
-    # splits 1.70% of clean comments held instead of 1.99%, 71.4% of violations caught instead
-    # of 72.0% (docs/evaluation.md).
-    suspect_recall: float = 0.75
+    # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr. 0.7: the
+    # corpus has literal dogs, boars and pigs in farm and crime news, and the part of threats
+    # weighs the everyday words around them ("tomobil", "الطريق") toward insult; 0.75 before
+    # round 36, 0.8 before round 7 (over six re-drawn splits 1.70% of clean comments held
+    # instead of 1.99%, 71.4% of violations caught instead of 72.0%; docs/evaluation.md).
+    suspect_recall: float = 0.7
     suspect_max_fpr: float = 0.05
 
 

@@ -143,7 +143,8 @@ violations, with the shipped lists.
   or condemned, a lawful sentence asked for, sharp criticism of officials, sport talk, idioms
   ("قتلني بالضحك"), prayers and laments. Round 31's model held 3 of its 170 clean comments (1.8%)
   and let 78 of the 150 violations through (52%), 77 with round 32's list entries; round 32's,
-  trained with training/corpus/threats.jsonl written by others who never saw it, 3 and 52 (35%).
+  trained with training/corpus/threats.jsonl written by others who never saw it, 3 and 52 (35%);
+  round 36's, with training/corpus/threats2.jsonl, 3 and 41 (27%).
 - faith_groups_probe_round34.tsv (317 comments, round 34, one reviewer): Darija in Arabic
   letters and Arabizi only, about groups and faith: migrants, Algerians, Amazigh, Riffians,
   Sahrawis, Jews, Christians, Shia, Bahá'ís and atheists defended, named with pride, or debated
@@ -160,9 +161,10 @@ violations, with the shipped lists.
   sport talk, idioms, prayers and crime news. Round 32's model held 3 of its 289 clean comments
   (1.0%) and let 165 of the 270 violations through (61%; 96 of the first reviewer's 150, 69 of the
   second's 120): round 32's probe of threats (35%) flattered it. A corpus part written for them by
-  others who never saw them caught 55 more, but held one more clean comment on a probe already at
-  its bound, in every variant, and was not adopted (docs/evaluation.md, round 35).
-
+  others who never saw them (training/corpus/threats2.jsonl) caught 55 more, but held one more
+  clean comment on a probe already at its bound, in every variant of round 35. Round 36 adopted
+  it with the review cap at 0.50% and suspect terms needing more support from the model: 3 held
+  and 112 missed (41%; the second reviewer's half 42 of 120; docs/evaluation.md, round 36).
 The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
 4% on round 25's and 2.5% on round 31's, which no model has met the target on yet; round 19's met it
 first in round 24, 1.7%) and, for violations, a floor under what models have reached: 10% missed for
@@ -182,10 +184,11 @@ comments, where French insults of a player said without a swear word ("c'est une
 déchet") and calm exclusion of a people go through, and 28% for round 31's of comments about Black
 people, whose calm exclusion ("a law that forbids renting to them") has no word the lists or the
 model know, and 36% for round 32's of threats, most of which wish harm in ordinary words ("may a
-bus hit you", "we will wait for you outside the stadium") that no list can hold, and 16% for
-round 34's of Darija and Arabizi comments about groups and faith, whose calm exclusion ("they have
-no right to the hospital") the model scores under its review threshold, and 62% for round 35's of
-threats, most of which have no word the lists hold and score under the review threshold."""
+bus hit you", "we will wait for you outside the stadium") that no list can hold (28% since
+round 36), and 16% for round 34's of Darija and Arabizi comments about groups and faith, whose
+calm exclusion ("they have no right to the hospital") the model scores under its review
+threshold, and 42% for round 35's of threats (62% before round 36), most of which have no word
+the lists hold and score under the review threshold."""
 
 from pathlib import Path
 
@@ -217,9 +220,9 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "negation_probe_round25.tsv": 0.20,
     "sports_probe_round26.tsv": 0.22,
     "colour_probe_round31.tsv": 0.28,
-    "threats_probe_round32.tsv": 0.36,
+    "threats_probe_round32.tsv": 0.28,
     "faith_groups_probe_round34.tsv": 0.16,
-    "threats_probe_round35.tsv": 0.62,
+    "threats_probe_round35.tsv": 0.42,
 }
 # The share of clean comments a candidate may hold: issue 2's target, 2%, except on a probe that
 # no model has met it on yet, where the bound is a floor under the best figure reached.
