@@ -28,9 +28,8 @@ class ThresholdTargets:
     # thresholds it gives, and so do its violations. 0.005 since round 36's part of threats
     # (threats2.jsonl), whose everyday words raise the scores clean comments get: on the comments
     # twelve re-drawn splits held out before that part, 1.47% of clean comments held and 74.5% of
-    # violations caught, against 1.60% and 74.8% without it at 0.0055, and Darija and Arabizi
-    # under 2% for the first time; without the part at 0.005, 1.41% and 73.7%
-    # (docs/evaluation.md, round 36). Rounds 7 and 8 had set 0.006 and 0.0055.
+    # violations caught, against 1.60% and 74.8% without it at 0.0055; without the part at 0.005,
+    # 1.41% and 73.7% (docs/evaluation.md, round 36). Rounds 7 and 8 had set 0.006 and 0.0055.
     review_max_fpr: float = 0.005
     # A suspect keyword holds a comment only when the model gives its rule at least this much
     # support: the threshold reaching suspect_recall, unless it passes suspect_max_fpr. 0.7: the
