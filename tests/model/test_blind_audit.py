@@ -165,6 +165,7 @@ violations, with the shipped lists.
   clean comment on a probe already at its bound, in every variant of round 35. Round 36 adopted
   it with the review cap at 0.50% and suspect terms needing more support from the model: 3 held
   and 112 missed (41%; the second reviewer's half 42 of 120; docs/evaluation.md, round 36).
+
 The bounds are the target of issue 2 for clean comments (at most 2% held; 4.5% on round 24's probe,
 4% on round 25's and 2.5% on round 31's, which no model has met the target on yet; round 19's met it
 first in round 24, 1.7%) and, for violations, a floor under what models have reached: 10% missed for
