@@ -37,9 +37,9 @@ class ThresholdTargets:
     # weighs the everyday words around them ("tomobil", "الطريق") toward insult. 0.7 since then:
     # with the part and a review cap of 0.0055, on the comments twelve re-drawn splits held out
     # before it, 376 instead of 403 of 23,964 clean comments held, 8,808 instead of 8,849 of
-    # 11,680 violations caught. 0.75
-    # before, for the literal animals: over six re-drawn splits 1.70% of clean comments held
-    # instead of 1.99% at 0.8, 71.4% of violations caught instead of 72.0% (docs/evaluation.md).
+    # 11,680 violations caught. 0.75 before, for the literal animals: over six re-drawn splits
+    # 1.70% of clean comments held instead of 1.99% at 0.8, 71.4% of violations caught instead
+    # of 72.0% (docs/evaluation.md).
     suspect_recall: float = 0.7
     suspect_max_fpr: float = 0.05
 
