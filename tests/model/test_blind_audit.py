@@ -137,7 +137,8 @@ violations, with the shipped lists.
   model held 4 of its 170 clean comments (2.4%: two slurs reported inside a quotation, "قال ليه
   "سير آ العزي"", rejected by the lists; two calls to organize migrants' papers, incitement 0.82
   and 0.86) and let 44 of the 150 violations through (29%); round 31's, trained with
-  training/corpus/colour.jsonl written by another who never saw it, 4 and 40 (27%).
+  training/corpus/colour.jsonl written by another who never saw it, 4 and 40 (27%); round 37's,
+  with incitement and religion fitted with a weaker penalty (C 16), 4 and 37 (25%).
 - threats_probe_round32.tsv (320 comments, round 32, one reviewer): threats, death and disease
   wishes, calls to beat, lynch or burn a person or a group, and curses, against threats reported
   or condemned, a lawful sentence asked for, sharp criticism of officials, sport talk, idioms
@@ -182,14 +183,14 @@ the rest are words they lack, 35% for round 23's of emoji, where most violations
 read but the emoji, 10% for round 24's of words said innocently, 20% for round 25's of negation,
 whose attacks are written as denials ("these are not human beings"), 22% for round 26's of sports
 comments, where French insults of a player said without a swear word ("c'est une chèvre", "un
-déchet") and calm exclusion of a people go through, and 28% for round 31's of comments about Black
+déchet") and calm exclusion of a people go through, and 25% for round 31's of comments about Black
 people, whose calm exclusion ("a law that forbids renting to them") has no word the lists or the
-model know, and 36% for round 32's of threats, most of which wish harm in ordinary words ("may a
-bus hit you", "we will wait for you outside the stadium") that no list can hold (28% since
-round 36), and 16% for round 34's of Darija and Arabizi comments about groups and faith, whose
-calm exclusion ("they have no right to the hospital") the model scores under its review
-threshold, and 42% for round 35's of threats (62% before round 36), most of which have no word
-the lists hold and score under the review threshold."""
+model know (28% before round 37), and 36% for round 32's of threats, most of which wish harm in
+ordinary words ("may a bus hit you", "we will wait for you outside the stadium") that no list can
+hold (28% since round 36), and 16% for round 34's of Darija and Arabizi comments about groups and
+faith, whose calm exclusion ("they have no right to the hospital") the model scores under its
+review threshold, and 42% for round 35's of threats (62% before round 36), most of which have no
+word the lists hold and score under the review threshold."""
 
 from pathlib import Path
 
@@ -220,7 +221,7 @@ AUDITS = {  # file: the share of its violations a candidate may let through
     "said_innocently_probe_round24.tsv": 0.10,
     "negation_probe_round25.tsv": 0.20,
     "sports_probe_round26.tsv": 0.22,
-    "colour_probe_round31.tsv": 0.28,
+    "colour_probe_round31.tsv": 0.25,
     "threats_probe_round32.tsv": 0.28,
     "faith_groups_probe_round34.tsv": 0.16,
     "threats_probe_round35.tsv": 0.42,

@@ -264,6 +264,30 @@ def test_a_bad_full_evidence_is_refused_by_the_parser(value, capsys):
     assert "RULE=N" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], {"insult": 4.0, "incitement": 16.0, "religion": 16.0}),
+    (["--C", "8"], {"insult": 8.0, "incitement": 8.0, "religion": 8.0}),
+    (["--C", "religion=2"], {"insult": 4.0, "incitement": 16.0, "religion": 2.0}),
+    (["--C", "8", "--C", "insult=0.5"], {"insult": 0.5, "incitement": 8.0, "religion": 8.0}),
+    # beside public datasets incitement at 16 lost osact2022
+    (["--data", "shared/unified"], {"insult": 4.0, "incitement": 4.0, "religion": 16.0}),
+    (["--data", "shared/unified", "--C", "incitement=16"],
+     {"insult": 4.0, "incitement": 16.0, "religion": 16.0}),
+])
+def test_C_is_set_for_every_rule_or_one(argv, expected):
+    params = train.params_from_args(train.parse_args(["--out", "x", *argv]))
+    assert {rule: params.C_of(rule) for rule in RULES} == expected
+    assert params.to_dict()["C"] == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "spam=3", "insult=", "insult=x"])
+def test_a_bad_C_is_refused_by_the_parser(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train.parse_args(["--out", "x", "--C", value])
+    assert exit_.value.code == 2
+    assert "RULE=N" in capsys.readouterr().err
+
+
 def test_hard_negatives_weigh_more_than_other_clean_comments():
     params = train.params_from_args(train.parse_args(["--out", "x", "--hard-negative-weight", "2"]))
     clean, attack = dict.fromkeys(RULES, 0), {**dict.fromkeys(RULES, 0), "insult": 1}
