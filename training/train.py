@@ -608,7 +608,7 @@ def add_param_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="RULE=N",
         help="known features a comment needs for the rule's full weight (repeatable; 0: off; "
-        f"default {' '.join(f'{r}={n}' for r, n in TrainingParams.full_evidence)})",
+        f"default {_rules_and(TrainingParams.full_evidence)})",
     )
     group.add_argument(
         "--C",
